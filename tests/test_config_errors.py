@@ -1,0 +1,56 @@
+"""Bad settings, plan and registry files: one Vietnamese line naming file and line, exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8-sig")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8-sig")
+
+
+CASES = [
+    ("plan/qd2130-2014.csv", ",2014,2016", ",2014,201", "qd2130-2014.csv, dòng 2: HD01: năm “201”"),
+    ("plan/qd2130-2014.csv", "HD02,", "HD01,", "qd2130-2014.csv, dòng 3: mã hoạt động HD01 trùng với dòng 2"),
+    ("plan/qd2130-2014.csv", ",LDTBXH,NOIVU,", ",LDTBXH,Sở Vũ Trụ,", "dòng 2: không nhận ra cơ quan “Sở Vũ Trụ”"),
+    ("plan/qd2130-2014.csv", "id,recommendations,", "id,", "qd2130-2014.csv, dòng 1: thiếu cột recommendations"),
+    ("plan/qd2130-2014.toml", 'period = "2014-2020"', 'period = "2014-202"', "giai đoạn “2014-202” không hợp lệ"),
+    ("plan/agencies.csv", "GDDT,", "LDTBXH,", "agencies.csv, dòng 3: mã cơ quan LDTBXH trùng với dòng 2"),
+    ("baocao.toml", "year = 2015", "year = 20x5", "baocao.toml, dòng 8: sai cú pháp TOML ở cột 10"),
+    ("baocao.toml", 'deadline = "15/12"', 'deadline = "31/02"', "hạn nộp “31/02” không phải một ngày có thật"),
+    ("baocao.toml", 'plan = "qd2130-2014"', 'plan = "khong-co"', "khong-co.toml: không tìm thấy tệp thông tin kế hoạch"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), CASES)
+def test_bad_file_gives_one_line_and_exit_2(workspace_dir: Path, capsys: pytest.CaptureFixture[str],
+                                            file: str, old: str, new: str, message: str) -> None:
+    _edit(workspace_dir / file, old, new)
+    code = main(["-w", str(workspace_dir), "plan", "show"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert err.startswith("Lỗi: ") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_real_process_has_no_traceback(workspace_dir: Path) -> None:
+    _edit(workspace_dir / "plan/agencies.csv", "so_nganh", "bo_nganh")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "-w", str(workspace_dir), "agencies"],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 2
+    assert "loại cơ quan “bo_nganh” không hợp lệ" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_usage_error_is_vietnamese(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "show", "--bogus"]) == 2
+    assert "Lỗi cách dùng: không có tùy chọn --bogus" in capsys.readouterr().err
