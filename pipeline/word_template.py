@@ -1,0 +1,781 @@
+"""Default editable Word template (docxtpl/Jinja) for the consolidated report, laid out per Nghị định 30/2020/NĐ-CP."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Callable, NamedTuple, Sequence
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import Section
+from docx.shared import Length, Mm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+FONT_NAME = "Times New Roman"
+THEME_FONT_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+# Caption Word shows as the table's alt-text; the renderer uses it to find the table whose
+# column count depends on the data.
+COMPARISON_TABLE_CAPTION = "Bảng so sánh kết quả qua các năm"
+APPENDIX_TABLE_CAPTION = "Biểu tổng hợp kết quả thực hiện"
+
+PAGE_WIDTH = Mm(210)
+PAGE_HEIGHT = Mm(297)
+MARGIN_TOP = Mm(20)
+MARGIN_BOTTOM = Mm(20)
+MARGIN_LEFT = Mm(30)
+MARGIN_RIGHT = Mm(15)
+TEXT_WIDTH = Mm(165)
+FIRST_LINE_INDENT = Mm(12.7)
+
+# The header block is wider than the text area so that "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+# (≈95 mm at 13 pt bold) stays on one line and the department name breaks after
+# "THƯƠNG BINH" (≈69 mm) rather than in the middle of it.
+HEADER_LEFT_WIDTH = Mm(72)
+HEADER_RIGHT_WIDTH = Mm(98)
+HEADER_TABLE_INDENT = Mm(-5)
+# Signature table shares the right column's centre with the national motto block.
+SIGN_LEFT_WIDTH = Length(TEXT_WIDTH - HEADER_RIGHT_WIDTH)
+SIGN_RIGHT_WIDTH = HEADER_RIGHT_WIDTH
+
+# Appendix columns on a landscape page (297 - 30 - 15 = 252 mm of text width).
+APPENDIX_WIDTHS_MM = (12, 15, 18, 66, 30, 29, 16, 18, 17, 15, 16)
+
+_PPR_ORDER = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+    "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs",
+    "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+    "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+    "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
+_TBLPR_ORDER = (
+    "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+    "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd",
+    "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+    "w:tblDescription", "w:tblPrChange",
+)
+_RPR_ORDER = (
+    "w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps",
+    "w:strike", "w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint", "w:noProof",
+    "w:snapToGrid", "w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern",
+    "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
+    "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+    "w:specVanish", "w:oMath",
+)
+_BORDER_SIDES = ("top", "left", "bottom", "right", "insideH", "insideV")
+
+
+class R(NamedTuple):
+    """One run of template text with its direct formatting."""
+
+    text: str
+    bold: bool | None = None
+    italic: bool | None = None
+    size: float | None = None
+
+
+def build_default_template(path: Path) -> None:
+    """Write the default editable report template (python-docx layout + docxtpl tags) to path."""
+    path = Path(path)
+    doc = Document()
+    _configure_package(doc)
+    _configure_styles(doc)
+    section = doc.sections[0]
+    _configure_page(section, landscape=False)
+    _add_page_number_headers(section)
+    # python-docx starts with one empty body paragraph only in some versions; start clean.
+    for p in list(doc.paragraphs):
+        p._p.getparent().remove(p._p)
+
+    _add_header_block(doc)
+    _add_title_block(doc)
+    _add_body(doc)
+    _add_signature_block(doc)
+    _add_appendix(doc)
+    save_atomically(path, doc.save)
+
+
+# --------------------------------------------------------------------------- package & styles
+
+
+def _configure_package(doc: DocumentObject) -> None:
+    """Set document properties and make theme fonts Times New Roman too."""
+    props = doc.core_properties
+    props.author = ""
+    props.last_modified_by = ""
+    props.title = "Báo cáo kết quả thực hiện Kế hoạch triển khai các Khuyến nghị của Ủy ban về Quyền trẻ em"
+    props.language = "vi-VN"
+    props.comments = ""
+    package_rels = doc.part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            # python-docx ships a preview picture of its own blank sample document.
+            package_rels.pop(rel_id)
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            # Word 2010's shadow copy of styles.xml still names Calibri/Cambria theme fonts.
+            doc.part.drop_rel(rel_id)
+        elif rel.reltype.endswith("/theme"):
+            theme = rel.target_part
+            # Styles an officer adds later in Word default to the theme fonts, so point them
+            # at Times New Roman as well.
+            theme._blob = re.sub(
+                rb'(<a:(?:major|minor)Font>\s*<a:latin typeface=")[^"]*(")',
+                rb"\1Times New Roman\2",
+                theme.blob,
+            )
+
+
+def _configure_styles(doc: DocumentObject) -> None:
+    """Define Normal, headings and the custom BC styles, all in Times New Roman."""
+    styles_el = doc.styles.element
+    doc_defaults = styles_el.find(qn("w:docDefaults"))
+    assert doc_defaults is not None
+    rpr_default = doc_defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    assert rpr_default is not None
+    _set_rfonts(rpr_default)
+    _set_rpr_val(rpr_default, "w:sz", "28")
+    _set_rpr_val(rpr_default, "w:szCs", "28")
+    lang = rpr_default.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        _insert_ordered(rpr_default, lang, _RPR_ORDER)
+    # Vietnamese proofing in Word instead of English red squiggles on every word.
+    lang.set(qn("w:val"), "vi-VN")
+    lang.set(qn("w:eastAsia"), "vi-VN")
+    ppr_default = doc_defaults.find(qn("w:pPrDefault") + "/" + qn("w:pPr"))
+    if ppr_default is not None:
+        spacing = ppr_default.find(qn("w:spacing"))
+        if spacing is not None:
+            ppr_default.remove(spacing)
+
+    normal = doc.styles["Normal"]
+    assert isinstance(normal, ParagraphStyle)
+    _style_font(normal, size=14)
+    fmt = normal.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    fmt.first_line_indent = FIRST_LINE_INDENT
+    fmt.left_indent = Mm(0)
+    fmt.right_indent = Mm(0)
+    fmt.space_before = Pt(6)
+    fmt.space_after = Pt(6)
+    fmt.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
+    fmt.line_spacing = 1.15
+    fmt.widow_control = True
+
+    for name, italic in (("Heading 1", False), ("Heading 2", False), ("Heading 3", True)):
+        heading = doc.styles[name]
+        assert isinstance(heading, ParagraphStyle)
+        _style_font(heading, size=14, bold=True, italic=italic)
+        heading.font.color.rgb = RGBColor(0, 0, 0)
+        hfmt = heading.paragraph_format
+        hfmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        hfmt.first_line_indent = FIRST_LINE_INDENT
+        hfmt.space_before = Pt(6)
+        hfmt.space_after = Pt(6)
+        hfmt.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
+        hfmt.line_spacing = 1.15
+        hfmt.keep_with_next = True
+
+    for name in ("Header", "Footer"):
+        hf = doc.styles[name]
+        assert isinstance(hf, ParagraphStyle)
+        _style_font(hf, size=13)
+        _plain_block(hf, WD_ALIGN_PARAGRAPH.CENTER)
+
+    _add_style(doc, "BC Header Block", size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title = _add_style(doc, "BC Title", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title.paragraph_format.keep_with_next = True
+    rule = _add_style(doc, "BC Rule", size=2, align=WD_ALIGN_PARAGRAPH.CENTER)
+    rule.paragraph_format.keep_with_next = True
+    _add_style(doc, "BC Note", size=14, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    table_style = _add_style(doc, "BC Table", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    table_style.paragraph_format.space_before = Pt(2)
+    table_style.paragraph_format.space_after = Pt(2)
+    _add_style(doc, "BC Recipients", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _add_style(doc, "BC Signature", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    figure = _add_style(doc, "BC Figure", size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
+    figure.paragraph_format.space_before = Pt(6)
+    figure.paragraph_format.space_after = Pt(6)
+    figure.paragraph_format.keep_with_next = True
+
+    # Linked character styles ("Heading 1 Char", ...) and unused built-ins carry theme fonts
+    # too; an officer applying one in Word must still get Times New Roman.
+    for rfonts in styles_el.iter(qn("w:rFonts")):
+        _force_rfonts(rfonts)
+
+
+def _add_style(
+    doc: DocumentObject,
+    name: str,
+    *,
+    size: float,
+    bold: bool | None = None,
+    italic: bool | None = None,
+    align: WD_ALIGN_PARAGRAPH,
+) -> ParagraphStyle:
+    """Add a paragraph style based on Normal without its body indent and spacing."""
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    assert isinstance(style, ParagraphStyle)
+    style.base_style = doc.styles["Normal"]
+    style.quick_style = True
+    _style_font(style, size=size, bold=bold, italic=italic)
+    _plain_block(style, align)
+    return style
+
+
+def _plain_block(style: ParagraphStyle, align: WD_ALIGN_PARAGRAPH) -> None:
+    """Give a style single spacing, no paragraph gaps and no first-line indent."""
+    fmt = style.paragraph_format
+    fmt.alignment = align
+    fmt.first_line_indent = Mm(0)
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+
+
+def _style_font(
+    style: ParagraphStyle, *, size: float, bold: bool | None = None, italic: bool | None = None
+) -> None:
+    """Set Times New Roman (all four scripts), size and emphasis on a style."""
+    font = style.font
+    font.size = Pt(size)
+    font.bold = bold
+    font.italic = italic
+    rpr = style.element.get_or_add_rPr()
+    _set_rfonts(rpr)
+    _set_rpr_val(rpr, "w:szCs", str(int(size * 2)))
+    if bold is not None:
+        _set_rpr_toggle(rpr, "w:bCs", bold)
+    if italic is not None:
+        _set_rpr_toggle(rpr, "w:iCs", italic)
+
+
+def _set_rfonts(rpr: BaseOxmlElement) -> None:
+    """Give an rPr an rFonts naming Times New Roman for every script."""
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        _insert_ordered(rpr, rfonts, _RPR_ORDER)
+    _force_rfonts(rfonts)
+
+
+def _force_rfonts(rfonts: BaseOxmlElement) -> None:
+    """Drop theme font references (they override explicit names) and name Times New Roman."""
+    for attr in THEME_FONT_ATTRS:
+        rfonts.attrib.pop(qn(attr), None)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), FONT_NAME)
+
+
+def _set_rpr_val(rpr: BaseOxmlElement, tag: str, value: str) -> None:
+    """Set a w:val child of an rPr, creating it in schema order."""
+    el = rpr.find(qn(tag))
+    if el is None:
+        el = OxmlElement(tag)
+        _insert_ordered(rpr, el, _RPR_ORDER)
+    el.set(qn("w:val"), value)
+
+
+def _set_rpr_toggle(rpr: BaseOxmlElement, tag: str, on: bool) -> None:
+    """Set an on/off rPr property explicitly."""
+    _set_rpr_val(rpr, tag, "1" if on else "0")
+
+
+def _insert_ordered(parent: BaseOxmlElement, child: BaseOxmlElement, order: Sequence[str]) -> None:
+    """Replace any same-tag child and insert child where the schema sequence wants it."""
+    prefixed = next(tag for tag in order if qn(tag) == child.tag)
+    for old in parent.findall(child.tag):
+        parent.remove(old)
+    parent.insert_element_before(child, *order[order.index(prefixed) + 1 :])
+
+
+# --------------------------------------------------------------------------- page setup
+
+
+def _configure_page(section: Section, *, landscape: bool) -> None:
+    """A4 with the decree's margins, portrait or landscape."""
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = PAGE_HEIGHT, PAGE_WIDTH
+    else:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    section.top_margin = MARGIN_TOP
+    section.bottom_margin = MARGIN_BOTTOM
+    section.left_margin = MARGIN_LEFT
+    section.right_margin = MARGIN_RIGHT
+    section.header_distance = Mm(10)
+    section.footer_distance = Mm(10)
+
+
+def _add_page_number_headers(section: Section) -> None:
+    """Centred PAGE field at the top of every page but the first."""
+    section.different_first_page_header_footer = True
+    first = section.first_page_header
+    first.is_linked_to_previous = False
+    first.paragraphs[0].style = "Header"
+    header = section.header
+    header.is_linked_to_previous = False
+    paragraph = header.paragraphs[0]
+    paragraph.style = "Header"
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _append_field(paragraph, "PAGE", placeholder="2")
+
+
+def _append_field(paragraph: Paragraph, instruction: str, *, placeholder: str) -> None:
+    """Append a complex field (begin / instrText / separate / result / end)."""
+
+    def fld_char(kind: str) -> None:
+        """Append one fldChar run."""
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        paragraph.add_run()._r.append(el)
+
+    fld_char("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    paragraph.add_run()._r.append(instr)
+    fld_char("separate")
+    paragraph.add_run(placeholder)
+    fld_char("end")
+
+
+# --------------------------------------------------------------------------- small builders
+
+
+def _par(
+    container: DocumentObject | _Cell,
+    style: str,
+    *runs: R,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+) -> Paragraph:
+    """Add a paragraph made of runs; each Jinja tag must sit whole inside one R."""
+    paragraph = _fresh_paragraph(container, style)
+    if align is not None:
+        paragraph.alignment = align
+    for spec in runs:
+        run = paragraph.add_run(spec.text)
+        if spec.bold is not None:
+            run.bold = spec.bold
+        if spec.italic is not None:
+            run.italic = spec.italic
+        if spec.size is not None:
+            run.font.size = Pt(spec.size)
+    return paragraph
+
+
+def _fresh_paragraph(container: DocumentObject | _Cell, style: str) -> Paragraph:
+    """Reuse the unstyled placeholder paragraph a new cell starts with, else append one."""
+    if isinstance(container, _Cell):
+        paragraphs = container.paragraphs
+        if len(paragraphs) == 1 and paragraphs[0]._p.pPr is None and not paragraphs[0].runs:
+            paragraphs[0].style = style
+            return paragraphs[0]
+    return container.add_paragraph(style=style)
+
+
+def _tag(container: DocumentObject | _Cell, tag: str) -> Paragraph:
+    """Add a paragraph holding only a docxtpl paragraph-level tag ({%p ... %})."""
+    return _par(container, "Normal", R(tag))
+
+
+def _rule(container: DocumentObject | _Cell, *, line: Length, available: Length) -> Paragraph:
+    """Add a short centred solid line: an empty tiny paragraph with a bottom border."""
+    paragraph = _fresh_paragraph(container, "BC Rule")
+    side = Length(max(0, (available - line) // 2))
+    paragraph.paragraph_format.left_indent = side
+    paragraph.paragraph_format.right_indent = side
+    # A little air so the line reads as a rule, not as an underline of the text above.
+    paragraph.paragraph_format.space_before = Pt(3)
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    bottom.set(qn("w:val"), "single")
+    bottom.set(qn("w:sz"), "6")
+    bottom.set(qn("w:space"), "1")
+    bottom.set(qn("w:color"), "auto")
+    borders.append(bottom)
+    _insert_ordered(ppr, borders, _PPR_ORDER)
+    return paragraph
+
+
+def _new_table(
+    doc: DocumentObject,
+    rows: int,
+    widths: Sequence[Length],
+    *,
+    borders: bool,
+    caption: str | None = None,
+    indent: Length | None = None,
+    cell_margin: Length | None = None,
+) -> Table:
+    """Add a fixed-layout table with explicit column widths and explicit borders (or none)."""
+    table = doc.add_table(rows=rows, cols=len(widths))
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER if indent is None else WD_TABLE_ALIGNMENT.LEFT
+    tbl_pr = table._tbl.tblPr
+    tbl_w = OxmlElement("w:tblW")
+    tbl_w.set(qn("w:w"), str(sum(w.twips for w in widths)))
+    tbl_w.set(qn("w:type"), "dxa")
+    _insert_ordered(tbl_pr, tbl_w, _TBLPR_ORDER)
+    if indent is not None:
+        tbl_ind = OxmlElement("w:tblInd")
+        tbl_ind.set(qn("w:w"), str(indent.twips))
+        tbl_ind.set(qn("w:type"), "dxa")
+        _insert_ordered(tbl_pr, tbl_ind, _TBLPR_ORDER)
+    tbl_borders = OxmlElement("w:tblBorders")
+    for side in _BORDER_SIDES:
+        el = OxmlElement(f"w:{side}")
+        if borders:
+            el.set(qn("w:val"), "single")
+            el.set(qn("w:sz"), "4")
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "auto")
+        else:
+            el.set(qn("w:val"), "nil")
+        tbl_borders.append(el)
+    _insert_ordered(tbl_pr, tbl_borders, _TBLPR_ORDER)
+    if cell_margin is not None:
+        mar = OxmlElement("w:tblCellMar")
+        for side in ("left", "right"):
+            el = OxmlElement(f"w:{side}")
+            el.set(qn("w:w"), str(cell_margin.twips))
+            el.set(qn("w:type"), "dxa")
+            mar.append(el)
+        _insert_ordered(tbl_pr, mar, _TBLPR_ORDER)
+    if caption is not None:
+        cap = OxmlElement("w:tblCaption")
+        cap.set(qn("w:val"), caption)
+        _insert_ordered(tbl_pr, cap, _TBLPR_ORDER)
+    for index, width in enumerate(widths):
+        table.columns[index].width = width
+    for row in table.rows:
+        for index, cell in enumerate(row.cells):
+            cell.width = widths[index]
+    return table
+
+
+def _mark_row(table: Table, index: int, *, header: bool = False, cant_split: bool = True) -> None:
+    """Flag a row as repeated header and/or unsplittable across pages."""
+    tr_pr = table.rows[index]._tr.get_or_add_trPr()
+    if cant_split:
+        tr_pr.append(OxmlElement("w:cantSplit"))
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _cell_text(cell: _Cell, text: str, *, bold: bool = False, italic: bool = False,
+               align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
+               size: float | None = None) -> None:
+    """Fill a table cell with one BC Table paragraph."""
+    _par(cell, "BC Table", R(text, bold=bold or None, italic=italic or None, size=size), align=align)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def _ensure_paragraphs(table: Table) -> None:
+    """Give every w:tc (merged-away ones included) a paragraph: Word rejects empty cells."""
+    for tc in table._tbl.iter(qn("w:tc")):
+        if tc.find(qn("w:p")) is None:
+            _Cell(tc, table).add_paragraph(style="BC Table")
+
+
+def save_atomically(path: Path, save: Callable[[str], object]) -> None:
+    """Call save on a temp file beside path, then rename it over path in one step."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save(tmp_name)
+        # mkstemp creates 0600; give the report the permissions a normal file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- document parts
+
+
+def _add_header_block(doc: DocumentObject) -> None:
+    """Borderless 2×2 table: issuing body | national motto, then number | place and date."""
+    widths = (HEADER_LEFT_WIDTH, HEADER_RIGHT_WIDTH)
+    table = _new_table(doc, 2, widths, borders=False, indent=HEADER_TABLE_INDENT, cell_margin=Mm(0))
+    left, right = table.rows[0].cells
+    _par(left, "BC Header Block", R("{{ authority }}", bold=False))
+    _par(left, "BC Header Block", R("{{ department }}", bold=True))
+    _rule(left, line=Mm(26), available=HEADER_LEFT_WIDTH)
+    _par(right, "BC Header Block", R("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True))
+    _par(right, "BC Header Block", R("Độc lập - Tự do - Hạnh phúc", bold=True, size=14))
+    _rule(right, line=Mm(61), available=HEADER_RIGHT_WIDTH)
+    number_cell, date_cell = table.rows[1].cells
+    number = _par(number_cell, "BC Header Block", R("{{ number_line }}"))
+    date = _par(date_cell, "BC Header Block", R("{{ place_date }}", italic=True, size=14))
+    for paragraph in (number, date):
+        paragraph.paragraph_format.space_before = Pt(6)
+    for cell in (*table.rows[0].cells, *table.rows[1].cells):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+    _mark_row(table, 0)
+
+
+def _add_title_block(doc: DocumentObject) -> None:
+    """Document type, subject with its short line, and the addressee."""
+    title = _par(doc, "BC Title", R("{{ title }}"))
+    title.paragraph_format.space_before = Pt(24)
+    _par(doc, "BC Title", R("{{ subject }}"))
+    rule = _rule(doc, line=Mm(45), available=TEXT_WIDTH)
+    rule.paragraph_format.keep_with_next = False
+    kinh_gui = _par(doc, "BC Header Block", R("Kính gửi: {{ recipient.rstrip('.') }}.", size=14))
+    kinh_gui.paragraph_format.space_before = Pt(12)
+    kinh_gui.paragraph_format.space_after = Pt(12)
+
+
+def _items(doc: DocumentObject, loop: str, line: str, empty: str = "Không có.") -> None:
+    """A '- ...' paragraph per item, or a fallback sentence when the list is empty."""
+    _tag(doc, f"{{%p for item in {loop} %}}")
+    _par(doc, "Normal", R(line))
+    _tag(doc, "{%p else %}")
+    _par(doc, "Normal", R(empty))
+    _tag(doc, "{%p endfor %}")
+
+
+def _add_body(doc: DocumentObject) -> None:
+    """Sections I to V with their Jinja loops and the closing sentence."""
+    _par(doc, "Normal", R("{{ intro }}"))
+    # Skip the lead-in when the supplied opening already ends with its own "như sau:".
+    _tag(doc, "{%p if not intro.rstrip().endswith(':') %}")
+    _par(doc, "Normal", R(
+        "Trên cơ sở báo cáo của các sở, ban, ngành, đoàn thể và địa phương, "
+        "Sở Lao động - Thương binh và Xã hội tổng hợp, báo cáo kết quả thực hiện "
+        "{{ year_label }} như sau:"
+    ))
+    _tag(doc, "{%p endif %}")
+
+    # I. Results
+    _par(doc, "Heading 1", R("I. KẾT QUẢ THỰC HIỆN"))
+    _par(doc, "Heading 2", R("1. Kết quả thực hiện các hoạt động theo Kế hoạch"))
+    _tag(doc, "{%p for rec in recommendations %}")
+    _par(doc, "Heading 3", R("1.{{ loop.index }}. {{ rec.title }}"))
+    _tag(doc, "{%p for act in rec.activities %}")
+    _par(
+        doc,
+        "Normal",
+        R("{{ act.id }}. {{ act.content.rstrip(' .') }}.", italic=True),
+        R(" Đơn vị chủ trì: {{ act.lead }}; kết quả: {{ act.status|lower }}."),
+    )
+    _tag(doc, "{%p if act.summary %}")
+    _par(doc, "Normal", R("{{ act.summary }}"))
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p for rep in act.reports %}")
+    _par(doc, "Normal", R(
+        "- {{ rep.agency }}{% if rep.role %} ({{ rep.role|lower }}){% endif %}: {{ rep.text }}"
+    ))
+    _tag(doc, "{%p else %}")
+    _par(doc, "Normal", R("- Chưa có cơ quan, đơn vị nào báo cáo kết quả thực hiện hoạt động này."))
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p else %}")
+    _par(doc, "Normal", R("Không có hoạt động nào được báo cáo."))
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p else %}")
+    _par(doc, "Normal", R(
+        "Trong kỳ báo cáo, chưa có hoạt động nào theo Kế hoạch được các cơ quan, đơn vị báo cáo."
+    ))
+    _tag(doc, "{%p endfor %}")
+
+    _par(doc, "Heading 2", R("2. Các hoạt động khác ngoài Kế hoạch"))
+    _items(doc, "other_activities", "- {{ item.agency }}: {{ item.text }}")
+
+    _tag(doc, "{%p if comparison %}")
+    _par(doc, "Heading 2", R("3. So sánh kết quả thực hiện qua các năm"))
+    _add_comparison_table(doc)
+    _tag(doc, "{%p if comparison.status_changes %}")
+    _par(doc, "Normal", R("Các hoạt động có thay đổi về tình trạng thực hiện so với năm trước:"))
+    _tag(doc, "{%p for change in comparison.status_changes %}")
+    _par(doc, "Normal", R("- {{ change }}"))
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endif %}")
+
+    # II. Overall assessment
+    _par(doc, "Heading 1", R("II. ĐÁNH GIÁ CHUNG"))
+    _par(doc, "Heading 2", R("1. Kết quả nổi bật"))
+    _items(doc, "highlights", "- {{ item }}")
+    _par(doc, "Heading 2", R("2. Tồn tại, hạn chế và nguyên nhân"))
+    _items(doc, "difficulties", "- {{ item.agency }}: {{ item.text }}")
+
+    # III-IV. Directions and proposals
+    _par(doc, "Heading 1", R(
+        "III. PHƯƠNG HƯỚNG, NHIỆM VỤ "
+        "{% if is_period_review %}GIAI ĐOẠN TIẾP THEO{% else %}NĂM TỚI{% endif %}"
+    ))
+    _items(doc, "directions", "- {{ item.agency }}: {{ item.text }}")
+    _par(doc, "Heading 1", R("IV. ĐỀ XUẤT, KIẾN NGHỊ"))
+    _items(doc, "proposals", "- {{ item.agency }}: {{ item.text }}")
+
+    # V. Reporting discipline
+    _par(doc, "Heading 1", R("V. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ"))
+    _par(doc, "Normal", R(
+        "Theo Kế hoạch, có {{ reporting.expected }} cơ quan, đơn vị phải báo cáo kết quả thực hiện "
+        "{{ year_label }}. Đến thời điểm tổng hợp, Sở Lao động - Thương binh và Xã hội đã nhận được "
+        "báo cáo của {{ reporting.received }} cơ quan, đơn vị"
+        "{% if reporting.expected %} (đạt {{ '%.1f'|format(100 * reporting.received / reporting.expected)"
+        "|replace('.', ',') }}%){% endif %}, trong đó {{ reporting.on_time|length }} báo cáo đúng hạn, "
+        "{{ reporting.late|length }} báo cáo chậm so với thời hạn quy định."
+    ))
+    _tag(doc, "{%p if reporting.late %}")
+    _par(doc, "Normal", R("- Các đơn vị gửi báo cáo chậm: {{ reporting.late|join(', ') }}."))
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p if reporting.missing %}")
+    _par(doc, "Normal", R("- Các đơn vị chưa gửi báo cáo: {{ reporting.missing|join(', ') }}."))
+    _tag(doc, "{%p else %}")
+    _par(doc, "Normal", R("- Tất cả các cơ quan, đơn vị đã gửi báo cáo."))
+    _tag(doc, "{%p endif %}")
+
+    _par(doc, "Normal", R(
+        "Trên đây là báo cáo kết quả thực hiện Kế hoạch triển khai các Khuyến nghị của Ủy ban "
+        "về Quyền trẻ em của Liên hợp quốc {{ year_label }}, Sở Lao động - Thương binh và Xã hội "
+        "kính báo cáo {{ recipient.rstrip('.') }} xem xét, chỉ đạo./."
+    ))
+
+
+def _add_comparison_table(doc: DocumentObject) -> None:
+    """Indicators × years; year columns come from {%tc %} loops, widths are fixed at render time."""
+    widths = (Mm(60), Mm(8), Mm(25), Mm(8))
+    table = _new_table(doc, 4, widths, borders=True, caption=COMPARISON_TABLE_CAPTION)
+    head = table.rows[0].cells
+    # 12 pt: the table sits among 14 pt body text, so the appendix's 11 pt would look cramped.
+    _cell_text(head[0], "Chỉ tiêu", bold=True, size=12)
+    _cell_text(head[1], "{%tc for year in comparison.years %}")
+    _cell_text(head[2], "Năm {{ year }}", bold=True, size=12)
+    _cell_text(head[3], "{%tc endfor %}")
+    _cell_text(table.rows[1].cells[0], "{%tr for row in comparison.rows %}")
+    body = table.rows[2].cells
+    _cell_text(body[0], "{{ row.label }}", align=WD_ALIGN_PARAGRAPH.LEFT, size=12)
+    # row.values would be dict.values in Jinja, hence the subscript.
+    _cell_text(body[1], "{%tc for value in row['values'] %}")
+    _cell_text(body[2], "{{ value }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    _cell_text(body[3], "{%tc endfor %}")
+    _cell_text(table.rows[3].cells[0], "{%tr endfor %}")
+    _ensure_paragraphs(table)
+    _mark_row(table, 0, header=True)
+    _mark_row(table, 2)
+
+
+def _add_signature_block(doc: DocumentObject) -> None:
+    """Borderless table: 'Nơi nhận' list on the left, signature block on the right."""
+    spacer = _par(doc, "BC Rule")
+    spacer.paragraph_format.keep_with_next = True
+    spacer.paragraph_format.space_before = Pt(12)
+    table = _new_table(doc, 1, (SIGN_LEFT_WIDTH, SIGN_RIGHT_WIDTH), borders=False, indent=Mm(0),
+                       cell_margin=Mm(0))
+    left, right = table.rows[0].cells
+    _par(left, "BC Recipients", R("Nơi nhận:", bold=True, italic=True, size=12))
+    _tag(left, "{%p for recipient_line in recipients %}")
+    _par(left, "BC Recipients", R("- {{ recipient_line }}"))
+    _tag(left, "{%p endfor %}")
+    _tag(right, "{%p if signer.authority %}")
+    _par(right, "BC Signature", R("{{ signer.authority|upper }}"))
+    _tag(right, "{%p endif %}")
+    _par(right, "BC Signature", R("{{ signer.title|upper }}"))
+    for _ in range(4):
+        _par(right, "BC Signature")
+    _par(right, "BC Signature", R("{{ signer.name }}"))
+    for cell in (left, right):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+    _mark_row(table, 0)
+
+
+def _add_appendix(doc: DocumentObject) -> None:
+    """Landscape appendix: summary table with repeated header, totals row and optional chart."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _configure_page(section, landscape=True)
+    section.different_first_page_header_footer = False
+    # The section-break paragraph python-docx leaves behind must not spill onto a blank page.
+    break_paragraph = doc.paragraphs[-1]
+    break_paragraph.style = "BC Rule"
+    break_paragraph.paragraph_format.keep_with_next = False
+
+    _par(doc, "BC Title", R("PHỤ LỤC"))
+    _par(doc, "BC Title", R(
+        "BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN KẾ HOẠCH TRIỂN KHAI CÁC KHUYẾN NGHỊ "
+        "CỦA ỦY BAN VỀ QUYỀN TRẺ EM CỦA LIÊN HỢP QUỐC {{ year_label|upper }}"
+    ))
+    note = _par(doc, "BC Note", R(
+        "(Kèm theo Báo cáo số{{ number_line.split(':', 1)[-1] }} "
+        "{{ place_date.split(', ', 1)[-1] }} của Sở Lao động - Thương binh và Xã hội)"
+    ))
+    note.paragraph_format.space_after = Pt(12)
+
+    widths = [Mm(w) for w in APPENDIX_WIDTHS_MM]
+    table = _new_table(doc, 9, widths, borders=True, caption=APPENDIX_TABLE_CAPTION)
+    labels = (
+        "STT", "Mã số", "Khuyến nghị số", "Nội dung hoạt động", "Đơn vị chủ trì", "Tình trạng",
+        "Số hoạt động tổ chức", "Số lượt người tham gia", "Kinh phí (triệu đồng)", None,
+        "Đơn vị đã báo cáo",
+    )
+    top, sub = table.rows[0].cells, table.rows[1].cells
+    for index, label in enumerate(labels):
+        if label is None:
+            continue
+        if index == 8:
+            merged = top[8].merge(top[9])
+            _cell_text(merged, label, bold=True)
+            _cell_text(sub[8], "Ngân sách nhà nước", bold=True)
+            _cell_text(sub[9], "Nguồn khác", bold=True)
+        else:
+            merged = top[index].merge(sub[index])
+            _cell_text(merged, label, bold=True)
+    _mark_row(table, 0, header=True)
+    _mark_row(table, 1, header=True)
+
+    _cell_text(table.rows[2].cells[0], "{%tr for r in appendix_rows %}")
+    data = table.rows[3].cells
+    fields = ("stt", "id", "recommendations", "content", "lead", "status", "events", "people",
+              "money_state", "money_other", "reporters")
+    left_aligned = {"content", "lead"}
+    right_aligned = {"events", "people", "money_state", "money_other"}
+    for cell, field in zip(data, fields):
+        align = (WD_ALIGN_PARAGRAPH.LEFT if field in left_aligned
+                 else WD_ALIGN_PARAGRAPH.RIGHT if field in right_aligned
+                 else WD_ALIGN_PARAGRAPH.CENTER)
+        _cell_text(cell, f"{{{{ r.{field} }}}}", align=align)
+    _mark_row(table, 3)
+    _cell_text(table.rows[4].cells[0], "{%tr endfor %}")
+
+    _cell_text(table.rows[5].cells[0], "{%tr if not appendix_rows %}")
+    empty = table.rows[6].cells[0].merge(table.rows[6].cells[10])
+    _cell_text(empty, "Không có hoạt động nào được báo cáo.", italic=True)
+    _cell_text(table.rows[7].cells[0], "{%tr endif %}")
+
+    totals = table.rows[8].cells
+    label_cell = totals[0].merge(totals[5])
+    _cell_text(label_cell, "Tổng cộng", bold=True)
+    for index, key in zip(range(6, 10), ("events", "people", "money_state", "money_other")):
+        _cell_text(totals[index], f"{{{{ appendix_totals.{key} }}}}", bold=True,
+                   align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _mark_row(table, 8)
+    _ensure_paragraphs(table)
+
+    _tag(doc, "{%p if chart_image %}")
+    _par(doc, "BC Figure", R("{{ chart_image }}"))
+    _par(doc, "BC Note", R("Biểu đồ kết quả thực hiện {{ year_label }}"))
+    _tag(doc, "{%p endif %}")
