@@ -181,4 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+# Commands living in their own modules register themselves on `cli` when imported.
+from pipeline import cli_generate  # noqa: E402,F401
+
 __all__ = ["cli", "main", "UsageError"]
