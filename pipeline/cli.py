@@ -182,6 +182,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Commands living in their own modules register themselves on `cli` when imported.
-from pipeline import cli_generate  # noqa: E402,F401
+from pipeline import cli_check, cli_generate, cli_report  # noqa: E402,F401
 
 __all__ = ["cli", "main", "UsageError"]

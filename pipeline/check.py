@@ -1,0 +1,298 @@
+"""`baocao check`: every inbox file read, identified, checked, and given exactly one outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
+
+from pipeline.agencies import Registry
+from pipeline.assignments import Assignment, by_agency
+from pipeline.findings import (ACCEPTED, ACCEPTED_WITH_WARNINGS, MERGED_OUTCOMES, NOT_A_SPREADSHEET, REJECTED,
+                               Finding, finding)
+from pipeline.identify import identify
+from pipeline.plan import Plan
+from pipeline.reader import Book
+from pipeline.rules import Cursor, check_workbook
+from pipeline.select import Outcome, load_decisions, select
+from pipeline.submission import FileResult, Submission
+from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pipeline.merge import Merged
+    from pipeline.unpack import Member
+
+SPREADSHEET_KINDS = ("xlsx", "xlsm", "xls", "ods")
+CHUNK = 32  # files per task sent to a worker: large enough to amortise pickling
+PARALLEL_FROM = 96  # below this many files a pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Context:
+    """What checking one file needs to know; sent once to each worker."""
+
+    plan: Plan
+    registry: Registry
+    year: int
+    assigned: dict[str, list[Assignment]]
+    engine: str = "calamine"
+
+
+@dataclass(frozen=True)
+class AgencyStatus:
+    """Where one expected agency stands: sent on time, late, or not at all."""
+
+    agency: str
+    state: str  # "on-time" | "late" | "missing" | "rejected"
+    file: str = ""
+    received: dt.date | None = None
+
+
+STATE_LABELS = {"on-time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Gửi nhưng bị từ chối"}
+
+
+@dataclass
+class CheckResult:
+    """Everything the check found for one year."""
+
+    year: int
+    deadline: dt.date
+    files: list[FileResult]
+    outcomes: list[Outcome]
+    overrides: list[Finding]
+    agencies: list[AgencyStatus]
+    _merged: Merged | None = field(default=None, repr=False)
+    plan: Plan | None = field(default=None, repr=False)
+    sources: dict[str, tuple[bytes, str]] = field(default_factory=dict, repr=False)
+
+    def counted(self) -> list[tuple[str, Submission]]:
+        """(path, submission) of the files that go into the merge."""
+        keep = {o.path for o in self.outcomes if o.outcome in MERGED_OUTCOMES}
+        return [(f.path, f.submission) for f in self.files if f.path in keep and f.submission is not None]
+
+    @property
+    def merged(self) -> Merged:
+        """The merged tables of the counted files (built once)."""
+        if self._merged is None:
+            from pipeline.merge import merge
+
+            assert self.plan is not None
+            self._merged = merge(self.counted(), self.plan)
+        return self._merged
+
+    def findings(self) -> list[Finding]:
+        """Every finding of every file, then the officer's overrides."""
+        return [f for r in self.files for f in r.findings] + self.overrides
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a file is rejected or an expected agency has sent nothing, else 0."""
+        bad = any(o.outcome == REJECTED for o in self.outcomes)
+        missing = any(a.state in ("missing", "rejected") for a in self.agencies)
+        return 1 if bad or missing else 0
+
+
+def _content_hash(sub: Submission) -> str:
+    """Same content whatever the file format or name: the values, not the bytes."""
+    def row(r: object) -> object:
+        data = dict(vars(r))
+        for key in ("sheet", "row", "cells"):
+            data.pop(key, None)
+        data["figures"] = vars(data["figures"]) if "figures" in data else None
+        return data
+    payload = {"agency": sub.agency, "year": sub.year, "info": sub.info, "rows": [row(r) for r in sub.rows],
+               "others": [row(o) for o in sub.others], "general": sub.general,
+               "date": str(sub.report_date)}
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _status(findings: list[Finding]) -> str:
+    if any(f.severity == "error" for f in findings):
+        return REJECTED
+    return ACCEPTED_WITH_WARNINGS if findings else ACCEPTED
+
+
+def check_member(member: Member, ctx: Context) -> FileResult:
+    """Check one file (or one attachment); never raises."""
+    base = {"path": member.path, "kind": member.kind, "email_date": member.email_date, "mtime": member.mtime}
+    try:
+        return _check_member(member, ctx, base)
+    except Exception as exc:  # a hostile or broken file must never stop the run
+        return FileResult(status=REJECTED, findings=(finding("unreadable", member.path, detail=type(exc).__name__),),
+                          **base)  # type: ignore[arg-type]
+
+
+def _check_member(member: Member, ctx: Context, base: dict) -> FileResult:  # type: ignore[type-arg]
+    path = member.path
+    if member.rejection is not None:
+        code = member.rejection.code
+        if code == "no-attachment":
+            return FileResult(status=NOT_A_SPREADSHEET, findings=(finding(code, path),), **base)
+        f = finding(code if code in _GUARD_CODES else "unreadable", path, detail=member.rejection.message_vi)
+        return FileResult(status=REJECTED, findings=(f,), **base)
+    if member.kind not in SPREADSHEET_KINDS:
+        ext = PurePath(path.split(" » ")[-1]).suffix.lower() or "không có đuôi tệp"
+        status = REJECTED if member.kind == "encrypted" else NOT_A_SPREADSHEET
+        code = "encrypted" if member.kind == "encrypted" else "not-a-spreadsheet"
+        detail = "Tệp được đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu rồi gửi lại." \
+            if code == "encrypted" else ext
+        return FileResult(status=status, findings=(finding(code, path, detail=detail),), **base)
+    book = Book(member.data, member.kind, ctx.engine)
+    try:
+        findings: list[Finding] = []
+        if member.kind == "xlsm":
+            findings.append(finding("macro-workbook", path))
+        elif member.kind == "xls":
+            findings.append(finding("legacy-format", path, detail="Excel 97-2003 (.xls)"))
+        identity, found = identify(book, path, ctx.registry, ctx.year, ctx.plan.id)
+        findings += found
+        if identity.agency is None:
+            return FileResult(status=REJECTED, findings=tuple(findings), **base)
+        assigned = ctx.assigned.get(identity.agency, [])
+        if not assigned:
+            findings.append(finding("not-assigned", path, value=ctx.registry.get(identity.agency).short_name,
+                                    expected=ctx.year))
+            return FileResult(status=REJECTED, findings=tuple(findings), agency=identity.agency, **base)
+        findings += _meta_findings(dict(identity.meta), assigned, path)
+        cur = Cursor(book, path)
+        sub = check_workbook(cur, identity.agency, ctx.year, ctx.plan, assigned)
+        findings += cur.findings
+        return FileResult(status=_status(findings), findings=tuple(findings), agency=identity.agency,
+                          year=identity.year, report_date=sub.report_date, content_hash=_content_hash(sub),
+                          submission=sub, **base)
+    finally:
+        book.close()
+
+
+def _meta_findings(meta: dict[str, str], assigned: list[Assignment], path: str) -> list[Finding]:
+    """The workbook was made for other activities, or the plan's text changed since it was sent."""
+    from pipeline.layout import fingerprint
+
+    sent = [a for a in meta.get("activity_ids", "").split(",") if a]
+    if not sent:
+        return []
+    now = [a.activity.id for a in assigned]
+    if sent != now:
+        extra = [a for a in sent if a not in now]
+        lacking = [a for a in now if a not in sent]
+        detail = "; ".join(x for x in (f"không còn giao: {', '.join(extra)}" if extra else "",
+                                         f"mới giao: {', '.join(lacking)}" if lacking else "") if x)
+        return [finding("assignments-changed", path, detail=detail or "thứ tự khác")]
+    expected = fingerprint([(a.activity.id, a.activity.content) for a in assigned])
+    if meta.get("fingerprint") and meta["fingerprint"] != expected:
+        return [finding("assignments-changed", path, detail="nội dung hoạt động trong kế hoạch đã được sửa sau khi "
+                                                           "gửi biểu mẫu")]
+    return []
+
+
+_GUARD_CODES = {"file-too-large", "zip-bomb", "xml-bomb", "unsafe-path", "too-many-sheets", "too-many-cells",
+                "encrypted", "corrupt-file"}
+
+_WORKER_CTX: Context | None = None
+
+
+def _init_worker(ctx: Context) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _check_chunk(members: list[Member]) -> list[FileResult]:
+    assert _WORKER_CTX is not None
+    return [check_member(m, _WORKER_CTX) for m in members]
+
+
+def _chunks(items: Iterable[Member], size: int) -> Iterator[list[Member]]:
+    chunk: list[Member] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def check_members(members: list[Member], ctx: Context, workers: int | None = None,
+                  progress: Callable[[int], None] | None = None) -> list[FileResult]:
+    """Check members in order; across processes when there are many and workers allow."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(members) < PARALLEL_FROM:
+        out = []
+        for m in members:
+            out.append(check_member(m, ctx))
+            if progress:
+                progress(1)
+        return out
+    results: list[FileResult] = []
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+        futures: list[Future[list[FileResult]]] = [pool.submit(_check_chunk, c) for c in _chunks(members, CHUNK)]
+        for future in futures:
+            chunk = future.result()
+            results.extend(chunk)
+            if progress:
+                progress(len(chunk))
+    return results
+
+
+def expected_agencies(ws: Workspace, year: int) -> list[str]:
+    """Codes of agencies that have something to report in `year`, in registry order."""
+    return list(by_agency(ws.assignments(year)))
+
+
+def _received(result: FileResult) -> dt.date | None:
+    """When it was sent: the e-mail's date, else the report date written in it, else the file time."""
+    if result.email_date is not None:
+        return result.email_date.date()
+    if result.report_date is not None:
+        return result.report_date
+    return result.mtime.date() if result.mtime is not None else None
+
+
+def agency_status(ws: Workspace, year: int, files: list[FileResult], outcomes: list[Outcome],
+                  deadline: dt.date) -> list[AgencyStatus]:
+    """On time, late, missing or rejected, for every expected agency (each counted once)."""
+    by_path = {f.path: f for f in files}
+    out = []
+    for code in expected_agencies(ws, year):
+        counted = [o for o in outcomes if o.agency == code and o.outcome in MERGED_OUTCOMES]
+        if counted:
+            result = by_path[counted[0].path]
+            received = _received(result)
+            state = "late" if received is not None and received > deadline else "on-time"
+            out.append(AgencyStatus(code, state, result.path, received))
+        elif any(o.agency == code for o in outcomes):
+            first = next(o for o in outcomes if o.agency == code)
+            out.append(AgencyStatus(code, "rejected", first.path, _received(by_path[first.path])))
+        else:
+            out.append(AgencyStatus(code, "missing"))
+    return out
+
+
+def run_check(ws: Workspace, year: int, engine: str = "calamine", workers: int | None = None,
+              progress: Callable[[int], None] | None = None,
+              on_total: Callable[[int], None] | None = None) -> CheckResult:
+    """Check every file under inbox/<year>/; the inbox is only read."""
+    from pipeline.unpack import iter_members
+
+    inbox = ws.settings.inbox(year)
+    members = list(iter_members(inbox)) if inbox.is_dir() else []
+    if on_total:
+        on_total(len(members))
+    ctx = Context(ws.plan, ws.registry, year, by_agency(ws.assignments(year)), engine)
+    files = check_members(members, ctx, workers, progress)
+    outcomes, overrides = select(files, load_decisions(ws.settings.root, year))
+    deadline = ws.settings.deadline_for(year)
+    # keep the bytes of files that get a feedback copy, and only those
+    sources = {m.path: (m.data, m.kind) for m, f in zip(members, files)
+               if f.findings and m.kind in SPREADSHEET_KINDS and f.agency is not None}
+    return CheckResult(year, deadline, files, outcomes, overrides, agency_status(ws, year, files, outcomes, deadline),
+                       plan=ws.plan, sources=sources)

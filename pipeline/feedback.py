@@ -1,0 +1,78 @@
+"""Feedback for agencies: their own workbook with the faulty cells marked, and a list to fix."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from pipeline.findings import ERROR, SEVERITY_LABELS, Finding
+from pipeline.layout import SHEET_META
+
+SHEET_FIXES = "Lỗi cần sửa"
+AUTHOR = "Sở LĐTBXH"
+FILL = {ERROR: "F8CBAD", "warning": "FFF2CC"}
+
+
+def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: Path) -> Path:
+    """Mark each finding's cell (fill + comment) and add the sheet "Lỗi cần sửa"; returns the file written.
+
+    .xlsx/.xlsm are marked in place in a copy of the agency's own file. openpyxl cannot
+    write .xls or .ods, so for those the copy is a new workbook holding the list alone.
+    """
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    if kind in ("xlsx", "xlsm"):
+        book = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False)
+        for f in findings:
+            if f.sheet in book.sheetnames and f.cell and f.sheet != SHEET_META:
+                cell = book[f.sheet][f.cell]
+                worst = cell.comment is not None and "Lỗi:" in cell.comment.text
+                if f.severity == ERROR or not worst:
+                    cell.fill = PatternFill("solid", fgColor=FILL.get(f.severity, FILL["warning"]))
+                text = f"{SEVERITY_LABELS.get(f.severity, '')}: {f.message_vi}"
+                if cell.comment is not None:
+                    text = cell.comment.text + "\n\n" + text
+                comment = Comment(text, AUTHOR)
+                comment.width, comment.height = 320, 160
+                cell.comment = comment
+    else:
+        book = openpyxl.Workbook()
+        book.remove(book.worksheets[0])
+    _fixes_sheet(book, findings)
+    path = path.with_suffix(".xlsx")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        book.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def _fixes_sheet(book, findings: list[Finding]) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    sheet = book.create_sheet(SHEET_FIXES, 0)
+    book.active = 0
+    for s in book.worksheets:
+        s.sheet_view.tabSelected = s is sheet
+    sheet.append(["STT", "Mức độ", "Trang", "Ô", "Mã HĐ", "Nội dung cần sửa"])
+    for c in sheet[1]:
+        c.font = Font(name="Times New Roman", bold=True)
+        c.fill = PatternFill("solid", fgColor="DDEBF7")
+    ordered = sorted(findings, key=lambda f: (f.severity != ERROR, f.sheet, f.cell))
+    for i, f in enumerate(ordered, start=1):
+        sheet.append([i, SEVERITY_LABELS.get(f.severity, ""), f.sheet, f.cell, f.activity_id, f.message_vi])
+        for c in sheet[i + 1]:
+            c.data_type = "s" if isinstance(c.value, str) else c.data_type  # agency text stays text
+            c.font = Font(name="Times New Roman", color="C00000" if f.severity == ERROR else "000000")
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    for col, width in zip("ABCDEF", (5, 10, 16, 6, 8, 90)):
+        sheet.column_dimensions[col].width = width
+    sheet.freeze_panes = "A2"

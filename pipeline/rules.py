@@ -1,0 +1,336 @@
+"""The checks of one returned workbook: small functions that read cells and yield findings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.assignments import CHU_TRI, DIA_PHUONG, Assignment
+from pipeline.findings import Finding, finding
+from pipeline.identify import find_sheet, read_labelled
+from pipeline.layout import (FIRST_DATA_ROW, GENERAL_FIELDS, INFO_FIELDS, OTHER_COLUMNS, REPORT_COLUMNS,
+                             SHEET_GENERAL, SHEET_GUIDE, SHEET_INFO, SHEET_META, SHEET_OTHER, SHEET_REPORT,
+                             STATUSES, DISTRICT_STATUSES, STATUS_DONE, STATUS_IN_PROGRESS, Column)
+from pipeline.legacy_text import fix_legacy
+from pipeline.plan import Plan
+from pipeline.reader import Book, address
+from pipeline.submission import Figures, OtherRecord, RowRecord, Submission
+from pipeline.text import fold
+from pipeline.values import clean_text, parse_date, parse_number, parse_status
+
+COUNT_KEYS = ("events", "people")
+MONEY_KEYS = ("money_state", "money_other")
+TEXT_KEYS = ("result", "difficulties", "proposals", "evidence")
+INPUT_KEYS = ("status", *TEXT_KEYS, *COUNT_KEYS, *MONEY_KEYS)
+MONEY_LIMIT = 100_000  # triệu đồng = 100 tỷ: more than a province spends on one activity
+_ID = re.compile(r"^HD\s*0*(\d{1,3})$")
+_COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
+
+
+@dataclass
+class Cursor:
+    """Where the checks are, and what they found so far."""
+
+    book: Book
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, code: str, **kw: Any) -> None:
+        self.findings.append(finding(code, self.path, **kw))
+
+    def formula_without_value(self, sheet: str, cell: str) -> bool:
+        return cell in self.book.formula_cells.get(sheet, frozenset())
+
+
+def _text(cur: Cursor, value: Any, sheet: str, cell: str, activity: str = "") -> str:
+    """Cell text as NFC, converting legacy TCVN3/VNI typing (with a warning)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        fixed, encoding = fix_legacy(value)
+        if encoding is not None:
+            label = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI"}.get(encoding, encoding)
+            cur.add("legacy-encoding", sheet=sheet, cell=cell, activity=activity, value=value,
+                    expected=clean_text(fixed), detail=label)
+        return clean_text(fixed)
+    return clean_text(value)
+
+
+def _number(cur: Cursor, key: str, value: Any, sheet: str, cell: str, activity: str) -> int | float | None:
+    if value is None:
+        if cur.formula_without_value(sheet, cell):
+            cur.add("formula-no-value", sheet=sheet, cell=cell, activity=activity)
+        return None
+    if isinstance(value, str):
+        fixed, _ = fix_legacy(value)
+        value = fixed
+    parsed = parse_number(value)
+    code = parsed.code
+    number = parsed.value if isinstance(parsed.value, (int, float)) else None
+    if code == "number-unit-converted" and key in COUNT_KEYS:
+        code, number = "not-a-number", None  # "2 triệu" people: too vague to count
+    if code is not None:
+        cur.add(code, sheet=sheet, cell=cell, activity=activity, value=value, expected=_vn(number))
+    if key in MONEY_KEYS and number is not None and number > MONEY_LIMIT:
+        cur.add("money-implausible", sheet=sheet, cell=cell, activity=activity, value=_vn(number))
+    return number if code in (None, "number-as-text", "number-unit-converted", "number-ambiguous") else None
+
+
+def _vn(number: int | float | None) -> str:
+    """A number the Vietnamese way: 1.500,5."""
+    if number is None:
+        return ""
+    text = f"{number:,.2f}".rstrip("0").rstrip(".") if isinstance(number, float) else f"{number:,}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _status(cur: Cursor, value: Any, role: str, sheet: str, cell: str, activity: str) -> str | None:
+    allowed = DISTRICT_STATUSES if role == DIA_PHUONG else STATUSES
+    parsed = parse_status(fix_legacy(value)[0] if isinstance(value, str) else value, role == DIA_PHUONG)
+    choices = ", ".join(allowed)
+    if parsed.code == "missing":
+        if role == CHU_TRI:
+            cur.add("missing-status", sheet=sheet, cell=cell, activity=activity, expected=choices)
+        return None
+    if parsed.code == "status-normalised":
+        cur.add("status-normalised", sheet=sheet, cell=cell, activity=activity, value=value, expected=parsed.value)
+    elif parsed.code is not None:
+        cur.add(parsed.code, sheet=sheet, cell=cell, activity=activity, value=value, expected=choices)
+        return None
+    return str(parsed.value)
+
+
+def header_map(rows: list[list[Any]], columns: tuple[Column, ...]) -> tuple[int, dict[str, int]]:
+    """The header row (0-based) and column index per key, found by label text."""
+    best: tuple[int, dict[str, int]] = (-1, {})
+    for r, row in enumerate(rows[:15]):
+        found: dict[str, int] = {}
+        for c, value in enumerate(row):
+            for column in columns:
+                if column.key not in found and column.matches(value):
+                    found[column.key] = c
+                    break
+        if len(found) > len(best[1]):
+            best = (r, found)
+    return best if len(best[1]) >= 3 else (-1, {})
+
+
+def _locate(cur: Cursor, wanted: str, columns: tuple[Column, ...]) -> str | None:
+    """The sheet by name, else (renamed) the sheet whose header matches the columns."""
+    name = find_sheet(cur.book, wanted)
+    if name is not None:
+        return name
+    known = {fold(s) for s in (SHEET_GUIDE, SHEET_INFO, SHEET_GENERAL, SHEET_META, SHEET_REPORT, SHEET_OTHER)}
+    for other in cur.book.sheet_names:
+        if fold(other) in known:
+            continue
+        if header_map(cur.book.rows(other), columns)[0] >= 0:
+            cur.add("sheet-renamed", sheet=other, value=other, expected=wanted)
+            return other
+    return None
+
+
+def _columns_present(cur: Cursor, sheet: str, cols: dict[str, int], columns: tuple[Column, ...],
+                     required: tuple[str, ...]) -> bool:
+    ok = True
+    for column in columns:
+        if column.key in cols or column.locked:
+            continue
+        if column.key in required:
+            cur.add("column-missing", sheet=sheet, expected=column.label, detail=f"“{sheet}”")
+            ok = False
+        elif column.key not in ("stt", "note"):
+            cur.add("column-missing-optional", sheet=sheet, expected=column.label, detail=f"“{sheet}”")
+    if "activity_id" in [c.key for c in columns] and "activity_id" not in cols:
+        cur.add("column-missing", sheet=sheet, expected="Mã HĐ", detail=f"“{sheet}”")
+        ok = False
+    return ok
+
+
+def _data_rows(rows: list[list[Any]], header: int) -> list[tuple[int, list[Any]]]:
+    out = []
+    for r in range(header + 1, len(rows)):
+        row = rows[r]
+        values = [v for v in row if v is not None]
+        if not values:
+            continue
+        if r < FIRST_DATA_ROW and all(_COLUMN_NUMBER.match(str(v).strip()) for v in values):
+            continue  # the "(1) (2) …" column-number row
+        out.append((r, row))
+    return out
+
+
+def _get(row: list[Any], cols: dict[str, int], key: str) -> Any:
+    index = cols.get(key)
+    return row[index] if index is not None and index < len(row) else None
+
+
+def _activity_id(value: Any) -> str:
+    match = _ID.match(str(value or "").strip().upper())
+    return f"HD{int(match.group(1)):02d}" if match else str(value or "").strip()
+
+
+def _read_inputs(cur: Cursor, sheet: str, r: int, row: list[Any], cols: dict[str, int], role: str,
+                 activity: str) -> tuple[str | None, dict[str, str], Figures, tuple[tuple[str, str], ...]]:
+    cell = {key: address(r, cols[key]) for key in INPUT_KEYS if key in cols}
+    status = _status(cur, _get(row, cols, "status"), role, sheet, cell.get("status", ""), activity) \
+        if "status" in cols else None
+    texts = {k: _text(cur, _get(row, cols, k), sheet, cell.get(k, ""), activity) for k in TEXT_KEYS}
+    numbers = {k: _number(cur, k, _get(row, cols, k), sheet, cell.get(k, ""), activity) if k in cols else None
+               for k in (*COUNT_KEYS, *MONEY_KEYS)}
+    if status in (STATUS_IN_PROGRESS, STATUS_DONE) and not texts["result"]:
+        cur.add("missing-result", sheet=sheet, cell=cell.get("result", cell.get("status", "")), activity=activity,
+                value=status)
+    return status, texts, Figures(**numbers), tuple(cell.items())
+
+
+def _has_inputs(row: list[Any], cols: dict[str, int]) -> bool:
+    return any(_get(row, cols, k) is not None for k in INPUT_KEYS)
+
+
+def check_report(cur: Cursor, plan: Plan, assigned: list[Assignment]) -> tuple[list[RowRecord], list[OtherRecord]]:
+    """Read the activity rows by id; find edits to the locked context."""
+    sheet = _locate(cur, SHEET_REPORT, REPORT_COLUMNS)
+    if sheet is None:
+        cur.add("sheet-missing", sheet=SHEET_REPORT, expected=SHEET_REPORT)
+        return [], []
+    rows = cur.book.rows(sheet)
+    header, cols = header_map(rows, REPORT_COLUMNS)
+    if header < 0 or not _columns_present(cur, sheet, cols, REPORT_COLUMNS, ("status", "result")):
+        if header < 0:
+            cur.add("column-missing", sheet=sheet, expected="Mã HĐ, Tình trạng", detail=f"“{sheet}”")
+        return [], []
+    roles = {a.activity.id: a.role for a in assigned}
+    by_content = {fold(a.activity.content): a.activity.id for a in assigned}
+    records: dict[str, RowRecord] = {}
+    seen_rows: dict[str, list[int]] = {}
+    order: list[str] = []
+    others: list[OtherRecord] = []
+    for r, row in _data_rows(rows, header):
+        aid = _activity_id(_get(row, cols, "activity_id"))
+        content = _get(row, cols, "content")
+        if not aid and _has_inputs(row, cols):
+            aid = by_content.get(fold(str(content or "")), "")
+        if aid not in roles:
+            if _has_inputs(row, cols):
+                code = "row-not-in-plan" if aid else "row-without-id"
+                cur.add(code, sheet=sheet, cell=address(r, cols.get("activity_id", 0)), value=aid)
+                others.append(_other_from_report(cur, sheet, r, row, cols, content))
+            continue
+        seen_rows.setdefault(aid, []).append(r + 1)
+        activity = plan.activity(aid)
+        if content is not None and "content" in cols and fold(str(content)) != fold(activity.content):
+            cur.add("context-changed", sheet=sheet, cell=address(r, cols["content"]), activity=aid, value=content)
+        if aid in records:
+            _repeat(cur, sheet, r, row, cols, records, aid, seen_rows[aid])
+            continue
+        order.append(aid)
+        status, texts, figures, cells = _read_inputs(cur, sheet, r, row, cols, roles[aid], aid)
+        records[aid] = RowRecord(aid, roles[aid], status, texts["result"], figures, texts["difficulties"],
+                                 texts["proposals"], texts["evidence"], sheet, r + 1, cells)
+    expected = [a.activity.id for a in assigned]
+    if [a for a in expected if a in order] != order:
+        cur.add("rows-reordered", sheet=sheet)
+    for a in assigned:
+        if a.activity.id not in records:
+            code = "row-missing" if a.role == CHU_TRI else "row-missing-partner"
+            cur.add(code, sheet=sheet, activity=a.activity.id)
+    return list(records.values()), others
+
+
+def _repeat(cur: Cursor, sheet: str, r: int, row: list[Any], cols: dict[str, int], records: dict[str, RowRecord],
+            aid: str, lines: list[int]) -> None:
+    """A second row for the same activity: harmless if empty or identical, an error otherwise."""
+    first = records[aid]
+    if not _has_inputs(row, cols):
+        cur.add("row-repeated", sheet=sheet, cell=address(r, cols["activity_id"]), activity=aid,
+                detail=", ".join(map(str, lines)))
+        return
+    scratch = Cursor(cur.book, cur.path)
+    status, texts, figures, _ = _read_inputs(scratch, sheet, r, row, cols, first.role, aid)
+    same = (status, texts["result"], figures) == (first.status, first.result, first.figures)
+    if same:
+        cur.add("row-repeated", sheet=sheet, cell=address(r, cols["activity_id"]), activity=aid,
+                detail=", ".join(map(str, lines)))
+    else:
+        cur.add("row-duplicated", sheet=sheet, cell=address(r, cols["activity_id"]), activity=aid,
+                detail=", ".join(map(str, lines)))
+
+
+def _other_from_report(cur: Cursor, sheet: str, r: int, row: list[Any], cols: dict[str, int],
+                       content: Any) -> OtherRecord:
+    status, texts, figures, cells = _read_inputs(cur, sheet, r, row, cols, "phoi_hop", "")
+    return OtherRecord(_text(cur, content, sheet, address(r, cols.get("content", 0))),
+                       _text(cur, _get(row, cols, "recommendations"), sheet, ""), status, texts["result"], figures,
+                       texts["proposals"], sheet, r + 1, cells)
+
+
+def check_other(cur: Cursor) -> list[OtherRecord]:
+    """Rows of "Hoạt động khác": work beyond the plan, added freely."""
+    sheet = find_sheet(cur.book, SHEET_OTHER)
+    if sheet is None:
+        return []
+    rows = cur.book.rows(sheet)
+    header, cols = header_map(rows, OTHER_COLUMNS)
+    if header < 0:
+        return []
+    out = []
+    for r, row in _data_rows(rows, header):
+        if not any(_get(row, cols, k) is not None for k in cols if k != "stt"):
+            continue
+        cells = {k: address(r, c) for k, c in cols.items()}
+        content = _text(cur, _get(row, cols, "content"), sheet, cells.get("content", ""))
+        status = _status(cur, _get(row, cols, "status"), "phoi_hop", sheet, cells.get("status", ""), "")
+        result = _text(cur, _get(row, cols, "result"), sheet, cells.get("result", ""))
+        numbers = {k: _number(cur, k, _get(row, cols, k), sheet, cells.get(k, ""), "") if k in cols else None
+                   for k in (*COUNT_KEYS, *MONEY_KEYS)}
+        out.append(OtherRecord(content, _text(cur, _get(row, cols, "recommendations"), sheet, ""), status, result,
+                               Figures(**numbers), _text(cur, _get(row, cols, "note"), sheet, ""), sheet, r + 1,
+                               tuple(cells.items())))
+    return out
+
+
+def check_info(cur: Cursor) -> tuple[dict[str, str], Any]:
+    """The reporter's details; name and report date are required."""
+    sheet = find_sheet(cur.book, SHEET_INFO)
+    if sheet is None:
+        cur.add("sheet-missing", sheet=SHEET_INFO, expected=SHEET_INFO)
+        return {}, None
+    values = read_labelled(cur.book, sheet, INFO_FIELDS)
+    info = {k: _text(cur, v, sheet, cell) for k, (v, cell) in values.items() if k != "report_date"}
+    if not info.get("reporter"):
+        cur.add("missing-reporter", sheet=sheet, cell=values.get("reporter", (None, ""))[1])
+    raw, cell = values.get("report_date", (None, ""))
+    parsed = parse_date(raw)
+    if parsed.value is None and parsed.code is None:
+        cur.add("missing-report-date", sheet=sheet, cell=cell)
+    elif parsed.code is not None:
+        shown = parsed.value.strftime("%d/%m/%Y") if parsed.value is not None else ""  # type: ignore[attr-defined]
+        cur.add(parsed.code, sheet=sheet, cell=cell, value=raw, expected=shown)
+    return info, parsed.value
+
+
+def check_general(cur: Cursor) -> tuple[dict[str, str], dict[str, str]]:
+    """Free-text assessment, difficulties, proposals and directions."""
+    sheet = find_sheet(cur.book, SHEET_GENERAL)
+    if sheet is None:
+        cur.add("sheet-missing", sheet=SHEET_GENERAL, expected=SHEET_GENERAL)
+        return {}, {}
+    values = read_labelled(cur.book, sheet, GENERAL_FIELDS)
+    texts = {k: _text(cur, v, sheet, cell) for k, (v, cell) in values.items()}
+    return texts, {k: cell for k, (_, cell) in values.items()}
+
+
+def check_workbook(cur: Cursor, agency: str, year: int, plan: Plan,
+                   assigned: list[Assignment]) -> Submission:
+    """Every check of one identified workbook; findings accumulate in `cur`."""
+    info, report_date = check_info(cur)
+    rows, others = check_report(cur, plan, assigned)
+    others += check_other(cur)
+    general, general_cells = check_general(cur)
+    filled = any(r.status or r.result or any(v is not None for v in vars(r.figures).values()) for r in rows)
+    if not (filled or others or any(general.values())):
+        cur.add("empty-submission")
+    return Submission(agency, year, tuple(sorted(info.items())), report_date,  # type: ignore[arg-type]
+                      tuple(rows), tuple(others), tuple(general.items()), tuple(general_cells.items()))

@@ -1,0 +1,98 @@
+"""Small helpers for writing xlsxwriter workbooks safely and consistently."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+FONT = "Times New Roman"
+
+
+@contextmanager
+def workbook(path: Path) -> Iterator[Workbook]:
+    """An xlsxwriter workbook written to a temporary file, renamed into place when complete.
+
+    `strings_to_formulas` and friends are off: agency text such as "=HYPERLINK(…)" or "+1"
+    stays text and never becomes a formula, a number or a link.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    book = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                     "strings_to_urls": False, "constant_memory": False})
+    try:
+        yield book
+        book.close()
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            book.close()
+        except Exception:
+            pass
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def formats(book: Workbook) -> dict[str, Any]:
+    """The shared cell formats."""
+    base = {"font_name": FONT, "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
+    return {
+        "title": book.add_format({"font_name": FONT, "font_size": 14, "bold": True}),
+        "subtitle": book.add_format({"font_name": FONT, "font_size": 11, "italic": True}),
+        "header": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center",
+                                   "valign": "vcenter"}),
+        "text": book.add_format(base),
+        "int": book.add_format({**base, "num_format": "#,##0"}),
+        "money": book.add_format({**base, "num_format": "#,##0.0"}),
+        "date": book.add_format({**base, "num_format": "dd/mm/yyyy"}),
+        "bold": book.add_format({**base, "bold": True}),
+        "error": book.add_format({**base, "bg_color": "#F8CBAD"}),
+        "warning": book.add_format({**base, "bg_color": "#FFF2CC"}),
+        "good": book.add_format({**base, "bg_color": "#E2EFDA"}),
+        "total": book.add_format({**base, "bold": True, "num_format": "#,##0.0", "bg_color": "#F2F2F2"}),
+        "total_int": book.add_format({**base, "bold": True, "num_format": "#,##0", "bg_color": "#F2F2F2"}),
+    }
+
+
+def table(sheet: Worksheet, fmt: dict[str, Any], top: int, headers: Sequence[tuple[str, float]],
+          rows: Sequence[Sequence[Any]], kinds: Sequence[str] | None = None,
+          row_formats: Sequence[str | None] | None = None) -> int:
+    """Write a header row and data rows with an autofilter and frozen header; returns the next free row."""
+    for c, (label, width) in enumerate(headers):
+        sheet.write_string(top, c, label, fmt["header"])
+        sheet.set_column(c, c, width)
+    kinds = kinds or ["text"] * len(headers)
+    for r, values in enumerate(rows, start=top + 1):
+        special = row_formats[r - top - 1] if row_formats else None
+        for c, value in enumerate(values):
+            kind = kinds[c]
+            style = fmt[special] if special and kind == "text" else fmt[kind]
+            write(sheet, r, c, value, style)
+    sheet.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
+    sheet.freeze_panes(top + 1, 0)
+    return top + len(rows) + 2
+
+
+def write(sheet: Worksheet, row: int, col: int, value: Any, style: Any) -> None:
+    """Write by type: text always as a string, numbers as numbers, dates as dates."""
+    import datetime as dt
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        sheet.write_blank(row, col, None, style)
+    elif isinstance(value, bool):
+        sheet.write_string(row, col, "Có" if value else "Không", style)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, col, value, style)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        sheet.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), style)
+    else:
+        sheet.write_string(row, col, str(value), style)
