@@ -74,8 +74,10 @@ def print_check(ws: Any, result: Any, written: dict[str, Any], limit: int = 15) 
             console.print(f"{STATE_LABELS[state]} ({len(names)}): {', '.join(names)}")
     on_time = sum(1 for a in result.agencies if a.state == "on-time")
     console.print(f"Đúng hạn: {on_time}/{len(result.agencies)} đơn vị.")
+    from pipeline.cli import shown
+
     for label, path in written.items():
-        console.print(f"{label}: {path}")
+        console.print(f"{label}: {shown(path, ws.settings.root)}")
 
 
 @cli.command(context_settings=CONTEXT)

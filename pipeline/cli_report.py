@@ -20,7 +20,8 @@ def _period(value: str | None) -> tuple[int, int] | None:
     return int(match.group(1)), int(match.group(2))
 
 
-def _print_report(result: Any) -> None:
+def _print_report(result: Any, root: Any) -> None:
+    from pipeline.cli import shown
     from pipeline.report_context import vn_number
 
     console = _console()
@@ -28,8 +29,8 @@ def _print_report(result: Any) -> None:
     console.print(f"[bold]Đã viết báo cáo tổng hợp[/bold] ({len(acts)} hoạt động; "
                   f"{vn_number(float(acts['people'].sum()))} lượt người; "
                   f"{vn_number(float(acts['money_state'].sum() + acts['money_other'].sum()), 1)} triệu đồng)")
-    console.print(f"Bảng tổng hợp: {result.workbook}")
-    console.print(f"Báo cáo Word: {result.document}")
+    console.print(f"Bảng tổng hợp: {shown(result.workbook, root)}")
+    console.print(f"Báo cáo Word: {shown(result.document, root)}")
     if result.history:
         console.print("Có so sánh với các năm: " + ", ".join(str(h.year) for h in result.history))
 
@@ -61,7 +62,7 @@ def report(ctx: click.Context, year: int | None, period: str | None, as_json: bo
     ws = _workspace(ctx)
     span = _period(period)
     result = build_report(ws, year or ws.settings.year, span)
-    _echo_json(_report_json(result)) if as_json else _print_report(result)
+    _echo_json(_report_json(result)) if as_json else _print_report(result, ws.settings.root)
 
 
 
@@ -91,5 +92,5 @@ def run(ctx: click.Context, year: int | None, as_json: bool) -> None:
         _echo_json({"check": check_json(ws, result, written), "report": _report_json(built)})
     else:
         print_check(ws, result, written)
-        _print_report(built)
+        _print_report(built, ws.settings.root)
     ctx.exit(int(result.exit_code))

@@ -38,7 +38,11 @@ def chart_png(summary: YearSummary) -> bytes | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams["font.family"] = ["Liberation Serif", "Times New Roman", "DejaVu Serif", "serif"]
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    serif = next((f for f in ("Times New Roman", "Liberation Serif", "DejaVu Serif") if f in installed), "serif")
+    plt.rcParams["font.family"] = [serif]
     recs = list(dict.fromkeys(acts["recommendations"]))
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=150)
     bottom = [0] * len(recs)

@@ -142,14 +142,16 @@ def _fill_row(sheet: Any, row: int, cols: dict[str, int], rng: random.Random, ho
     _set(sheet.cell(row, cols["status"]), status)
     if status == STATUS_NOT_STARTED:
         return
-    n, p = rng.randint(1, 15), rng.randint(20, 3000)
+    # a lead runs the activity; partners and districts add smaller pieces of it
+    scale = 1.0 if role == "Chủ trì" else 0.15
+    n, p = rng.randint(1, 12 if scale == 1 else 4), rng.randint(30, int(2500 * scale) + 60)
     text = rng.choice(RESULTS).format(n=n, p=f"{p:,}".replace(",", "."))
     _set(sheet.cell(row, cols["result"]), text)
     sheet.cell(row, cols["events"]).value = n
     sheet.cell(row, cols["people"]).value = p
-    sheet.cell(row, cols["money_state"]).value = round(rng.uniform(2, 300), 1)
+    sheet.cell(row, cols["money_state"]).value = round(rng.uniform(5, 250) * scale, 1)
     if rng.random() < 0.3:
-        sheet.cell(row, cols["money_other"]).value = round(rng.uniform(1, 80), 1)
+        sheet.cell(row, cols["money_other"]).value = round(rng.uniform(2, 60) * scale, 1)
     if rng.random() < 0.3:
         _set(sheet.cell(row, cols["difficulties"]), rng.choice(DIFFICULTIES))
     if rng.random() < 0.2:
