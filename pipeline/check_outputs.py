@@ -14,6 +14,10 @@ from pipeline.text import ascii_slug
 from pipeline.workspace import Workspace
 
 
+# Advice about the file format alone is not worth a letter to the agency.
+QUIET = {"legacy-format", "macro-workbook"}
+
+
 def write_check_outputs(ws: Workspace, result: CheckResult) -> dict[str, Path]:
     """Everything under outbox/<year>/kiem-tra/, replaced on each run; returns what was written."""
     folder = ws.settings.outbox(result.year) / "kiem-tra"
@@ -36,7 +40,7 @@ def _feedback(ws: Workspace, result: CheckResult, folder: Path) -> int:
     count = 0
     outcome = {o.path: o.outcome for o in result.outcomes}
     for f in result.files:
-        if not f.findings or f.agency is None or f.path not in result.sources:
+        if not any(x.code not in QUIET for x in f.findings) or f.agency is None or f.path not in result.sources:
             continue
         if outcome[f.path] in ("superseded", "duplicate"):
             continue

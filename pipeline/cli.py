@@ -18,6 +18,27 @@ from pipeline.errors import BaocaoError, UsageError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class _VietnameseHelp:
+    """The help option's own line in Vietnamese, like the rest of the help."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "Xem hướng dẫn này rồi thoát."
+        return option  # type: ignore[no-any-return]
+
+
+class Command(_VietnameseHelp, click.Command):
+    """A command whose help is all Vietnamese."""
+
+
+class Group(_VietnameseHelp, click.Group):
+    """A group whose commands and subgroups get Vietnamese help too."""
+
+    command_class = Command
+    group_class = type
+
+
 def _workspace(ctx: click.Context):  # type: ignore[no-untyped-def]
     from pipeline.workspace import load_workspace
 
@@ -42,11 +63,11 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 @click.option("-w", "--workspace", "root", type=click.Path(file_okay=False, path_type=Path),
               default=lambda: os.environ.get("BAOCAO_WORKSPACE", "."), show_default="thư mục hiện tại",
               help="Thư mục làm việc (chứa baocao.toml, plan/, inbox/, outbox/).")
-@click.version_option(__version__, "-V", "--version", message="baocao %(version)s")
+@click.version_option(__version__, "-V", "--version", message="baocao %(version)s", help="Xem phiên bản rồi thoát.")
 @click.pass_context
 def cli(ctx: click.Context, root: Path) -> None:
     """baocao: tổng hợp báo cáo hằng năm thực hiện Kế hoạch của tỉnh.

@@ -37,44 +37,49 @@ def summarise(ws: Workspace, check: CheckResult) -> YearSummary:
     import pandas as pd
 
     year = check.year
-    merged = check.merged
-    rows = merged.rows
+    rows = check.merged.rows
     assigned = ws.assignments(year)
+    expected: dict[tuple[str, str], set[str]] = {}
+    for a in assigned:
+        expected.setdefault((a.activity.id, a.role), set()).add(a.agency)
+    reported = rows[rows["status"].notna() | rows["result"].astype(bool)]
+    reporters = reported.groupby("activity_id")["agency"].agg(set).to_dict()
+    sums = rows.groupby("activity_id")[list(FIGURES)].sum().to_dict("index")
+    lead_status = {(r["activity_id"], r["agency"]): r["status"]
+                   for r in rows[rows["status"].notna()][["activity_id", "agency", "status"]].to_dict("records")}
     activity_records = []
     for activity in ws.plan.active(year):
-        mine = rows[rows["activity_id"] == activity.id]
-        lead_rows = mine[mine["agency"] == activity.lead]
-        lead_status = lead_rows["status"].dropna()
-        partners_expected = {a.agency for a in assigned if a.activity.id == activity.id and a.role == "phoi_hop"}
-        districts_expected = {a.agency for a in assigned if a.activity.id == activity.id and a.role == "dia_phuong"}
-        reported = mine[mine["status"].notna() | mine["result"].astype(bool)]
-        figures = {k: float(mine[k].sum()) for k in FIGURES}
+        partners = expected.get((activity.id, "phoi_hop"), set())
+        districts = expected.get((activity.id, "dia_phuong"), set())
+        who = reporters.get(activity.id, set())
+        figures = {k: float(sums.get(activity.id, {}).get(k, 0.0)) for k in FIGURES}
         activity_records.append({
             "activity_id": activity.id, "recommendations": activity.recommendations_label,
             "content": activity.content, "lead": activity.lead,
             "lead_name": ws.registry.get(activity.lead).short_name,
-            "status": str(lead_status.iloc[0]) if len(lead_status) else NOT_REPORTED,
-            "partners_reported": int(reported["agency"].isin(partners_expected).sum()),
-            "partners_expected": len(partners_expected),
-            "districts_reported": int(reported["agency"].isin(districts_expected).sum()),
-            "districts_expected": len(districts_expected),
+            "status": str(lead_status.get((activity.id, activity.lead), NOT_REPORTED)),
+            "partners_reported": len(who & partners), "partners_expected": len(partners),
+            "districts_reported": len(who & districts), "districts_expected": len(districts),
             **figures, "money_total": figures["money_state"] + figures["money_other"],
         })
-    states = {a.agency: a for a in check.agencies}
     by_path = {f.path: f for f in check.files}
+    per_agency = rows.groupby("agency").agg(
+        reported=("status", "count"), done=("status", lambda s: int((s == STATUS_DONE).sum())),
+        money_state=("money_state", "sum"), money_other=("money_other", "sum")).to_dict("index")
+    n_assigned: dict[str, int] = {}
+    for a in assigned:
+        n_assigned[a.agency] = n_assigned.get(a.agency, 0) + 1
     agency_records = []
-    for code, status in states.items():
-        agency = ws.registry.get(code)
-        mine = rows[rows["agency"] == code]
-        n_assigned = sum(1 for a in assigned if a.agency == code)
+    for status in check.agencies:
+        agency = ws.registry.get(status.agency)
+        mine = per_agency.get(status.agency, {})
         result = by_path.get(status.file)
         agency_records.append({
-            "agency": code, "name": agency.name, "short_name": agency.short_name, "state": status.state,
-            "received": status.received, "file": status.file, "assigned": n_assigned,
-            "reported": int((mine["status"].notna()).sum()),
-            "done": int((mine["status"] == STATUS_DONE).sum()),
+            "agency": agency.code, "name": agency.name, "short_name": agency.short_name, "state": status.state,
+            "received": status.received, "file": status.file, "assigned": n_assigned.get(agency.code, 0),
+            "reported": int(mine.get("reported", 0)), "done": int(mine.get("done", 0)),
             "errors": len(result.errors) if result else 0, "warnings": len(result.warnings) if result else 0,
-            "money_state": float(mine["money_state"].sum()), "money_other": float(mine["money_other"].sum()),
+            "money_state": float(mine.get("money_state", 0.0)), "money_other": float(mine.get("money_other", 0.0)),
         })
     return YearSummary(year, pd.DataFrame.from_records(activity_records),
                        pd.DataFrame.from_records(agency_records), check)

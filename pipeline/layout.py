@@ -6,6 +6,7 @@ TEMPLATE_VERSION when a change would break reading older workbooks.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class Column:
         return frozenset(label_key(x) for x in (self.label, *self.aliases))
 
 
+@functools.lru_cache(maxsize=8192)
 def label_key(text: str) -> str:
     """Folded label without a parenthesised unit: 'Kinh phí NSNN (triệu đồng)' -> 'kinhphinsnn'."""
     return fold(re.sub(r"\([^)]*\)", " ", text))

@@ -33,35 +33,34 @@ def chart_png(summary: YearSummary) -> bytes | None:
     acts = summary.activities
     if not len(acts):
         return None
+    # Figure + Agg canvas, without pyplot: less import time and no global figure state
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
     serif = next((f for f in ("Times New Roman", "Liberation Serif", "DejaVu Serif") if f in installed), "serif")
-    plt.rcParams["font.family"] = [serif]
     recs = list(dict.fromkeys(acts["recommendations"]))
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=150)
-    bottom = [0] * len(recs)
     colours = ("#70AD47", "#FFC000", "#C00000", "#A5A5A5")
-    for status, colour in zip(STATUS_ORDER, colours):
-        counts = [int(((acts["recommendations"] == r) & (acts["status"] == status)).sum()) for r in recs]
-        ax.bar([f"KN {r}" for r in recs], counts, bottom=bottom, color=colour, label=status)
-        bottom = [b + c for b, c in zip(bottom, counts)]
-    ax.set_ylabel("Số hoạt động")
-    ax.set_title("Tình trạng thực hiện các hoạt động theo khuyến nghị")
-    from matplotlib.ticker import MaxNLocator
-
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, frameon=False, fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    plt.close(fig)
+    with matplotlib.rc_context({"font.family": [serif]}):
+        fig = Figure(figsize=(8, 3.6), dpi=150)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        bottom = [0] * len(recs)
+        for status, colour in zip(STATUS_ORDER, colours):
+            counts = [int(((acts["recommendations"] == r) & (acts["status"] == status)).sum()) for r in recs]
+            ax.bar([f"KN {r}" for r in recs], counts, bottom=bottom, color=colour, label=status)
+            bottom = [b + c for b, c in zip(bottom, counts)]
+        ax.set_ylabel("Số hoạt động")
+        ax.set_title("Tình trạng thực hiện các hoạt động theo khuyến nghị")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, frameon=False, fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        fig.tight_layout()
+        out = io.BytesIO()
+        fig.savefig(out, format="png")
     return out.getvalue()
 
 

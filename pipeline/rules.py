@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,8 @@ from pipeline.findings import Finding, finding
 from pipeline.identify import find_sheet, read_labelled
 from pipeline.layout import (FIRST_DATA_ROW, GENERAL_FIELDS, INFO_FIELDS, OTHER_COLUMNS, REPORT_COLUMNS,
                              SHEET_GENERAL, SHEET_GUIDE, SHEET_INFO, SHEET_META, SHEET_OTHER, SHEET_REPORT,
-                             STATUSES, DISTRICT_STATUSES, STATUS_DONE, STATUS_IN_PROGRESS, Column)
+                             STATUSES, DISTRICT_STATUSES, STATUS_DONE, STATUS_IN_PROGRESS, Column,
+                             label_key)
 from pipeline.legacy_text import fix_legacy
 from pipeline.plan import Plan
 from pipeline.reader import Book, address
@@ -101,16 +103,23 @@ def _status(cur: Cursor, value: Any, role: str, sheet: str, cell: str, activity:
     return str(parsed.value)
 
 
+@functools.lru_cache(maxsize=8)
+def _label_index(columns: tuple[Column, ...]) -> dict[str, str]:
+    """Folded header label -> column key, for every label and alias of `columns`."""
+    return {k: column.key for column in reversed(columns) for k in column.keys}
+
+
 def header_map(rows: list[list[Any]], columns: tuple[Column, ...]) -> tuple[int, dict[str, int]]:
     """The header row (0-based) and column index per key, found by label text."""
+    index = _label_index(columns)
     best: tuple[int, dict[str, int]] = (-1, {})
     for r, row in enumerate(rows[:15]):
         found: dict[str, int] = {}
         for c, value in enumerate(row):
-            for column in columns:
-                if column.key not in found and column.matches(value):
-                    found[column.key] = c
-                    break
+            if isinstance(value, str) and len(value) < 120:
+                key = index.get(label_key(value))
+                if key is not None and key not in found:
+                    found[key] = c
         if len(found) > len(best[1]):
             best = (r, found)
     return best if len(best[1]) >= 3 else (-1, {})

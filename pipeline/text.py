@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -23,6 +24,7 @@ def strip_diacritics(value: str) -> str:
     return bare.replace("đ", "d").replace("Đ", "D")
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(value: str) -> str:
     """Key for lenient comparison: no case, no diacritics, no spaces or punctuation.
 
