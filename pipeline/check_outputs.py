@@ -48,8 +48,11 @@ def _feedback(ws: Workspace, result: CheckResult, folder: Path) -> int:
         data, kind = result.sources[f.path]
         name = f"{agency.code}_{ascii_slug(agency.short_name)}_{result.year}_can-sua.xlsx"
         copy = write_feedback_copy(data, kind, list(f.findings), folder / "phan-hoi" / name)
+        has_errors = any(x.severity == ERROR for x in f.findings)
+        subject = (f"Đề nghị chỉnh sửa báo cáo năm {result.year}" if has_errors
+                   else f"Đã nhận báo cáo năm {result.year}, một số điểm cần lưu ý")
         msg = build_message(department_sender(ws), addresses(agency.email, agency.name),
-                            f"[{department_tag(ws)}] Đề nghị chỉnh sửa báo cáo năm {result.year} — {agency.short_name}",
+                            f"[{department_tag(ws)}] {subject} — {agency.short_name}",
                             _feedback_body(ws, result, f.path, list(f.findings), kind),
                             [Attachment.from_path(copy)])
         write_eml(msg, folder / "thu" / f"{agency.code}_phan-hoi_{result.year}.eml")
@@ -71,14 +74,16 @@ def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list
         lines += ["", f"Qua kiểm tra, báo cáo còn {len(errors)} lỗi cần chỉnh sửa trước khi tổng hợp:"]
         lines += [f"  - {_where(f)}{f.message_vi}" for f in errors[:30]]
     if warnings:
-        lines += ["", f"Ngoài ra có {len(warnings)} điểm cần lưu ý (không bắt buộc sửa):"]
+        lead = "Ngoài ra có" if errors else "Qua kiểm tra, báo cáo có"
+        lines += ["", f"{lead} {len(warnings)} điểm cần lưu ý (không bắt buộc sửa):"]
         lines += [f"  - {_where(f)}{f.message_vi}" for f in warnings[:15]]
         if len(warnings) > 15:
             lines.append(f"  - … và {len(warnings) - 15} điểm khác (xem trang “{SHEET_FIXES}” trong tệp đính kèm).")
-    marked = "các ô cần sửa đã được tô màu và có ghi chú" if kind in ("xlsx", "xlsm") else \
-        "danh sách các điểm cần sửa"
-    lines += ["", f"Tệp đính kèm là bản phản hồi: trang “{SHEET_FIXES}” liệt kê từng điểm; {marked}.",
-              "Đề nghị Quý đơn vị chỉnh sửa trên tệp biểu mẫu đã điền và gửi lại bằng cách trả lời thư này"
+    attached = f"Tệp đính kèm là bản phản hồi: trang “{SHEET_FIXES}” liệt kê từng điểm"
+    if kind in ("xlsx", "xlsm") and any(x.cell for x in findings):
+        attached += "; trong bảng, các ô liên quan được tô màu (đỏ: lỗi, cam: lưu ý) và có ghi chú"
+    lines += ["", attached + ".",
+              "Đề nghị Quý đơn vị chỉnh sửa trên tệp biểu mẫu đã điền và gửi lại bằng cách trả lời thư này."
               if errors else "Báo cáo đã được đưa vào tổng hợp; Quý đơn vị không cần gửi lại.",
               "", f"Mọi thông tin xin liên hệ: {contact.name}, điện thoại {contact.phone}, email {contact.email}.",
               "", "Trân trọng./."]

@@ -47,6 +47,7 @@ def write_check_workbook(ws: Workspace, result: CheckResult, path: Path) -> None
                               ("Số lỗi", 8), ("Số cảnh báo", 10), ("Ngày báo cáo", 12), ("Ghi chú", 50)],
               rows, ["text", "text", "text", "text", "text", "int", "int", "date", "text"], styles)
 
+        outcome = {o.path: OUTCOME_LABELS[o.outcome] for o in result.outcomes}
         for title, severity in (("Lỗi", "error"), ("Cảnh báo", "warning")):
             sheet = book.add_worksheet(title)
             rows = []
@@ -54,10 +55,10 @@ def write_check_workbook(ws: Workspace, result: CheckResult, path: Path) -> None
                 if item.severity != severity:
                     continue
                 agency = by_path[item.file].agency if item.file in by_path else None
-                rows.append([item.file, _name(ws, agency), item.sheet, item.cell, item.activity_id, item.code,
-                             item.message_vi, item.value])
-            table(sheet, fmt, 0, [("Tệp", 40), ("Đơn vị", 22), ("Trang", 14), ("Ô", 6), ("Mã HĐ", 7), ("Mã lỗi", 22),
-                                  ("Nội dung và cách sửa", 70), ("Giá trị", 24)], rows)
+                rows.append([item.file, _name(ws, agency), outcome.get(item.file, ""), item.sheet, item.cell,
+                             item.activity_id, item.code, item.message_vi, item.value])
+            table(sheet, fmt, 0, [("Tệp", 36), ("Đơn vị", 20), ("Kết quả của tệp", 16), ("Trang", 12), ("Ô", 6),
+                                  ("Mã HĐ", 7), ("Mã lỗi", 20), ("Nội dung và cách sửa", 64), ("Giá trị", 20)], rows)
 
         status = book.add_worksheet("Tình trạng nộp")
         rows, styles = [], []
@@ -68,6 +69,7 @@ def write_check_workbook(ws: Workspace, result: CheckResult, path: Path) -> None
                                ("Tệp được dùng", 50)], rows, ["text", "text", "text", "date", "text"], styles)
 
         decisions = book.add_worksheet("Quyết định của cán bộ")
-        rows = [[d.file, "Loại khỏi tổng hợp" if d.code == "excluded-by-officer" else "Chọn bản này", d.message_vi]
-                for d in result.overrides]
+        labels = {"excluded-by-officer": "Loại khỏi tổng hợp", "chosen-by-officer": "Chọn bản này",
+                  "chosen-has-errors": "Chọn nhưng tệp có lỗi", "decision-unmatched": "Không khớp tệp nào"}
+        rows = [[d.file, labels.get(d.code, d.code), d.message_vi] for d in result.overrides]
         table(decisions, fmt, 0, [("Tệp", 48), ("Quyết định", 20), ("Lý do", 70)], rows)

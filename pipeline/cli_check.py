@@ -13,7 +13,13 @@ from pipeline.cli import CONTEXT, _console, _echo_json, _workspace, cli
 def run_with_progress(ws: Any, year: int, quiet: bool, engine: str = "calamine", workers: int | None = None) -> Any:
     """Run the check with a progress bar on the terminal (none when quiet)."""
     from pipeline.check import run_check
+    from pipeline.cli import shown
+    from pipeline.errors import UsageError
 
+    inbox = ws.settings.inbox(year)
+    if not inbox.is_dir():
+        raise UsageError(f"chưa có thư mục {shown(inbox, ws.settings.root)}/ của năm {year}. Hãy tạo thư mục này và "
+                         "lưu vào đó các tệp các đơn vị gửi về, rồi chạy lại.")
     if quiet:
         return run_check(ws, year, engine=engine, workers=workers)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -58,8 +64,13 @@ def print_check(ws: Any, result: Any, written: dict[str, Any], limit: int = 15) 
     for o in OUTCOMES:
         table.add_row(OUTCOME_LABELS[o], str(result.count(o)))
     console.print(table)
-    errors = [f for f in result.findings() if f.severity == "error"]
-    warnings = [f for f in result.findings() if f.severity != "error"]
+    # what the agencies must fix: errors of files that were not replaced by a newer one
+    live = {o.path for o in result.outcomes if o.outcome not in ("superseded", "duplicate")}
+    errors = [f for f in result.findings() if f.severity == "error" and f.file in live
+              and f.code != "excluded-by-officer"]
+    warnings = [f for f in result.findings() if f.severity != "error" and f.file in live]
+    if result.overrides:
+        console.print(f"Quyết định của cán bộ được áp dụng: {len(result.overrides)} (xem trang “Quyết định của cán bộ”).")
     if errors:
         console.print(f"[bold red]{len(errors)} lỗi phải xử lý[/bold red] (đơn vị cần sửa và gửi lại):")
         for f in errors[:limit]:
@@ -90,7 +101,8 @@ def check(ctx: click.Context, year: int | None, as_json: bool, engine: str, work
     """Kiểm tra các tệp đơn vị gửi về trong inbox/<năm>/ (không sửa, không xóa tệp nào).
 
     Ghi vào outbox/<năm>/kiem-tra/: tệp kiểm tra (lỗi, cảnh báo, tình trạng nộp), bản phản hồi
-    cho từng đơn vị có lỗi (ô lỗi được tô màu, có ghi chú) và thư nháp gửi đơn vị.
+    cho từng đơn vị có lỗi hoặc điểm cần lưu ý (ô được tô màu, có ghi chú), thư nháp phản hồi
+    và thư nhắc các đơn vị chưa gửi.
     Mã thoát 1 khi có tệp bị từ chối hoặc có đơn vị chưa gửi.
 
     \b

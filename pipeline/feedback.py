@@ -12,7 +12,8 @@ from pipeline.layout import SHEET_META
 
 SHEET_FIXES = "Lỗi cần sửa"
 AUTHOR = "Sở LĐTBXH"
-FILL = {ERROR: "F8CBAD", "warning": "FFF2CC"}
+# Red for errors, orange for warnings: neither may look like the light-yellow input cells.
+FILL = {ERROR: "FF8B8B", "warning": "F4B084"}
 
 
 def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: Path) -> Path:
@@ -55,6 +56,19 @@ def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: P
     return path
 
 
+def _cell_order(cell: str) -> tuple[int, int]:
+    """'H17' after 'K6': by row, then column."""
+    import re
+
+    match = re.fullmatch(r"([A-Z]+)(\d+)", cell or "")
+    if match is None:
+        return (0, 0)
+    col = 0
+    for ch in match.group(1):
+        col = col * 26 + ord(ch) - 64
+    return (int(match.group(2)), col)
+
+
 def _fixes_sheet(book, findings: list[Finding]) -> None:  # type: ignore[no-untyped-def]
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -66,7 +80,7 @@ def _fixes_sheet(book, findings: list[Finding]) -> None:  # type: ignore[no-unty
     for c in sheet[1]:
         c.font = Font(name="Times New Roman", bold=True)
         c.fill = PatternFill("solid", fgColor="DDEBF7")
-    ordered = sorted(findings, key=lambda f: (f.severity != ERROR, f.sheet, f.cell))
+    ordered = sorted(findings, key=lambda f: (f.severity != ERROR, f.sheet, _cell_order(f.cell)))
     for i, f in enumerate(ordered, start=1):
         sheet.append([i, SEVERITY_LABELS.get(f.severity, ""), f.sheet, f.cell, f.activity_id, f.message_vi])
         for c in sheet[i + 1]:

@@ -86,8 +86,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "Đề nghị không sao chép dòng."),
     "column-missing-optional": (WARNING, "Không tìm thấy cột “{expected}” ở trang {detail}; số liệu cột này coi như "
                                          "để trống. Đề nghị không xóa cột."),
-    "money-implausible": (WARNING, "Kinh phí {value} triệu đồng là rất lớn; có thể đã nhập theo đồng. Đề nghị kiểm "
-                                   "tra lại (cột tính bằng triệu đồng)."),
+    "money-implausible": (ERROR, "Kinh phí {value} triệu đồng là quá lớn; có thể đã nhập theo đồng. Đề nghị kiểm "
+                                 "tra lại và nhập theo triệu đồng (ví dụ 1.500.000 đồng nhập là 1,5)."),
+    "decision-unmatched": (WARNING, "Quyết định trong decisions.toml không khớp tệp nào: “{value}”. Hãy chép đúng đường "
+                                    "dẫn như trong tệp kiểm tra (dùng dấu /)."),
     "rows-reordered": (WARNING, "Thứ tự các dòng đã bị thay đổi; đã đọc theo mã hoạt động."),
     "row-without-id": (WARNING, "Dòng có số liệu nhưng không có mã hoạt động; đã tính vào “Hoạt động khác”. Đề nghị "
                                 "ghi hoạt động ngoài kế hoạch ở trang “Hoạt động khác”."),
@@ -118,11 +120,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                    "đơn vị”."),
     "date-as-text": (WARNING, "Ngày “{value}” được nhập dạng chữ; đã hiểu là {expected}."),
     "date-invalid": (ERROR, "“{value}” không phải là ngày hợp lệ. Đề nghị ghi dạng dd/mm/yyyy, ví dụ 15/12/2015."),
-    "legacy-encoding": (WARNING, "Chữ được gõ bằng bảng mã cũ {detail} (font .Vn/VNI); đã chuyển sang Unicode: "
-                                 "“{expected}”. Đề nghị dùng bảng mã Unicode."),
+    "legacy-encoding": (WARNING, "Chữ được gõ bằng bảng mã cũ {detail}; đã chuyển sang Unicode: “{expected}”. Đề "
+                                 "nghị dùng bảng mã Unicode (Unikey/EVKey: chọn bảng mã Unicode)."),
     # the officer's decisions
     "excluded-by-officer": (ERROR, "Cán bộ tổng hợp đã loại tệp này khỏi tổng hợp: {detail}"),
     "chosen-by-officer": (WARNING, "Cán bộ tổng hợp đã chọn bản này để tổng hợp: {detail}"),
+    "chosen-has-errors": (WARNING, "Tệp được chọn trong decisions.toml có lỗi nên không thể tổng hợp; đã dùng bản hợp "
+                                   "lệ mới nhất của đơn vị (nếu có). Lý do đã ghi: {detail}"),
 }
 
 

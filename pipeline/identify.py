@@ -119,7 +119,7 @@ def identify(book: Book, path: str, registry: Registry, year: int, plan_id: str)
             findings.append(finding("no-identity", path, detail=how))
     found_year = _year(meta.get("year")) or _year(info.get("year", (None, ""))[0])
     if found_year is not None and found_year != year:
-        findings.append(finding("wrong-year", path, sheet=SHEET_META if meta.get("year") else (info_sheet or ""),
+        findings.append(finding("wrong-year", path, sheet="" if meta.get("year") else (info_sheet or ""),
                                 value=found_year, expected=year))
     if meta.get("plan_id") and meta["plan_id"] != plan_id:
         findings.append(finding("wrong-plan", path, value=meta["plan_id"], expected=plan_id))
@@ -127,5 +127,5 @@ def identify(book: Book, path: str, registry: Registry, year: int, plan_id: str)
     if version and version != TEMPLATE_VERSION:
         newer = version.isdigit() and int(version) > int(TEMPLATE_VERSION)
         findings.append(finding("newer-template" if newer else "older-template", path, value=version,
-                                expected=TEMPLATE_VERSION))
+                                expected=TEMPLATE_VERSION, detail="Năm sau đề nghị dùng biểu mẫu mới được gửi."))
     return Identity(agency, found_year or year, source, tuple(sorted(meta.items()))), findings

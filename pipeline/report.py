@@ -84,6 +84,9 @@ def build_report(ws: Workspace, year: int | None = None, period: tuple[int, int]
             raise UsageError(f"chưa có dữ liệu năm nào trong giai đoạn {start}-{end} (thư mục inbox/<năm>/)")
     else:
         assert year is not None
+        if year not in checks and not ws.settings.inbox(year).is_dir():
+            raise UsageError(f"chưa có dữ liệu năm {year} (thư mục inbox/{year}/ chưa có); hãy lưu các tệp các đơn vị "
+                             "gửi về vào đó rồi chạy lại.")
         years = [y for y in years_with_data(ws, plan.start_year, year - 1)] + [year]
     summaries = []
     for y in years:
@@ -104,7 +107,7 @@ def build_report(ws: Workspace, year: int | None = None, period: tuple[int, int]
         doc_name = f"bao-cao-{stem}.docx"
     folder.mkdir(parents=True, exist_ok=True)
     workbook_path = folder / f"tong-hop-{stem}.xlsx"
-    write_summary_workbook(ws, summary, workbook_path, history if period is None else summaries[:-1])
+    write_summary_workbook(ws, summary, workbook_path, history, period)
     context = build_context(ws, summary, history if history else None, chart_png(summary), period)
     document = folder / doc_name
     render_report(ws.settings.templates_dir / "bao_cao.docx", context, document)

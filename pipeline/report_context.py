@@ -68,12 +68,13 @@ def build_context(ws: Workspace, summary: YearSummary, history: list[YearSummary
         "other_activities": _attributed([(names.get(a, a), f"{c}{' ' + r if r else ''}".strip())
                                          for a, c, r in merged.others[["agency", "content", "result"]]
                                          .itertuples(index=False, name=None)]),
-        "highlights": _highlights(summary, names),
+        "highlights": _highlights(summary, names, label),
         "difficulties": _attributed(_texts(merged, "difficulties", names)),
         "directions": _attributed(_texts(merged, "directions", names)),
         "proposals": _attributed(_texts(merged, "proposals", names)),
         "reporting": _reporting(summary, full),
-        "comparison": _comparison([*history, summary]) if history else None,
+        # a period's own total is not a year: compare the years themselves
+        "comparison": _comparison(list(history) if period else [*history, summary]) if history else None,
         "appendix_rows": [
             {"stt": str(i), "id": r["activity_id"], "recommendations": r["recommendations"], "content": r["content"],
              "lead": r["lead_name"], "status": r["status"], "events": vn_number(r["events"]),
@@ -110,9 +111,11 @@ def _recommendations(ws: Workspace, summary: YearSummary, names: dict[str, str],
                          & (mine["status"] != STATUS_NOT_APPLICABLE)]
         if len(districts):
             figures = {k: float(districts[k].sum()) for k in FIGURES}
-            reports.append({"agency": f"{len(districts)} địa phương", "role": "Địa phương",
-                            "text": f"{', '.join(names[d] for d in districts['agency'])} báo cáo có triển khai; "
-                                    + figures_sentence(figures)[0].lower() + figures_sentence(figures)[1:]})
+            places = list(dict.fromkeys(districts["agency"]))  # a period counts each district once
+            sentence = figures_sentence(figures)
+            reports.append({"agency": "Các địa phương", "role": f"{len(places)} huyện, thị xã, thành phố",
+                            "text": f"{', '.join(names[d] for d in places)} báo cáo có triển khai; "
+                                    + sentence[0].lower() + sentence[1:]})
         status = a["status"] if a["status"] != NOT_REPORTED else "chưa có báo cáo của cơ quan chủ trì"
         groups.setdefault(activity.recommendations_label, []).append({
             "id": activity.id, "content": activity.content, "lead": full[activity.lead], "status": status,
@@ -129,14 +132,14 @@ def _texts(merged: Any, field: str, names: dict[str, str]) -> list[tuple[str, st
     return out
 
 
-def _highlights(summary: YearSummary, names: dict[str, str]) -> list[str]:
+def _highlights(summary: YearSummary, names: dict[str, str], label: str) -> list[str]:
     acts = summary.activities
     if not len(acts):
         return []
     counts = {s: int((acts["status"] == s).sum()) for s in (STATUS_DONE, STATUS_IN_PROGRESS, STATUS_NOT_STARTED,
                                                              NOT_REPORTED)}
     total = {k: float(acts[k].sum()) for k in FIGURES}
-    out = [f"Trong {len(acts)} hoạt động của Kế hoạch triển khai trong năm, {counts[STATUS_DONE]} hoạt động đã hoàn "
+    out = [f"Trong {len(acts)} hoạt động của Kế hoạch triển khai {label}, {counts[STATUS_DONE]} hoạt động đã hoàn "
            f"thành, {counts[STATUS_IN_PROGRESS]} hoạt động đang thực hiện, {counts[STATUS_NOT_STARTED]} hoạt động "
            f"chưa thực hiện" + (f" và {counts[NOT_REPORTED]} hoạt động chưa có báo cáo của cơ quan chủ trì."
                                 if counts[NOT_REPORTED] else "."),
@@ -156,8 +159,9 @@ def _highlights(summary: YearSummary, names: dict[str, str]) -> list[str]:
 def _reporting(summary: YearSummary, full: dict[str, str]) -> dict[str, Any]:
     agencies = summary.check.agencies
     pick = lambda *states: [full[a.agency] for a in agencies if a.state in states]  # noqa: E731
+    rejected = [f"{name} (đã gửi nhưng báo cáo chưa đạt yêu cầu)" for name in pick("rejected")]
     return {"expected": len(agencies), "received": len(pick("on-time", "late")), "on_time": pick("on-time"),
-            "late": pick("late"), "missing": pick("missing", "rejected")}
+            "late": pick("late"), "missing": pick("missing") + rejected}
 
 
 def _comparison(years: list[YearSummary]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ TEXT_KEYS = ("result", "difficulties", "proposals", "evidence")
 INPUT_KEYS = ("status", *TEXT_KEYS, *COUNT_KEYS, *MONEY_KEYS)
 MONEY_LIMIT = 100_000  # triệu đồng = 100 tỷ: more than a province spends on one activity
 _ID = re.compile(r"^HD\s*0*(\d{1,3})$")
+_IN_DONG = re.compile(r"\d\s*(đ|đồng|vnđ|vnd)\.?\s*$", re.IGNORECASE)
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
 
 
@@ -52,7 +53,7 @@ def _text(cur: Cursor, value: Any, sheet: str, cell: str, activity: str = "") ->
     if isinstance(value, str):
         fixed, encoding = fix_legacy(value)
         if encoding is not None:
-            label = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI"}.get(encoding, encoding)
+            label = {"tcvn3": "TCVN3 (ABC, font .VnTime)", "vni": "VNI (font VNI-Times)"}.get(encoding, encoding)
             cur.add("legacy-encoding", sheet=sheet, cell=cell, activity=activity, value=value,
                     expected=clean_text(fixed), detail=label)
         return clean_text(fixed)
@@ -70,6 +71,9 @@ def _number(cur: Cursor, key: str, value: Any, sheet: str, cell: str, activity: 
     parsed = parse_number(value)
     code = parsed.code
     number = parsed.value if isinstance(parsed.value, (int, float)) else None
+    if key in MONEY_KEYS and isinstance(value, str) and number is not None and _IN_DONG.search(value):
+        # "1.500.000 đồng" in a column counted in triệu đồng: whole đồng, converted
+        number, code = number / 1_000_000, "number-unit-converted"
     if code == "number-unit-converted" and key in COUNT_KEYS:
         code, number = "not-a-number", None  # "2 triệu" people: too vague to count
     if code is not None:

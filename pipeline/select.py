@@ -54,7 +54,9 @@ def load_decisions(root: Path, year: int) -> list[Override]:
                 raise ConfigError(f"mục [[{action}]] thứ {i} cần đủ year, file, reason", path)
             if not str(item["reason"]).strip():
                 raise ConfigError(f"mục [[{action}]] thứ {i}: cần ghi lý do (reason)", path)
-            out.append(Override(action, int(item["year"]), nfc(str(item["file"])), nfc(str(item["reason"]))))
+            # paths as the check report shows them; accept Windows backslashes too
+            file = nfc(str(item["file"])).replace("\\", "/").strip()
+            out.append(Override(action, int(item["year"]), file, nfc(str(item["reason"]))))
     return [o for o in out if o.year == year]
 
 
@@ -82,6 +84,10 @@ def select(results: list[FileResult], overrides: list[Override]) -> tuple[list[O
     extra: list[Finding] = []
     excluded = {o.file: o for o in overrides if o.action == "exclude"}
     chosen = {o.file: o for o in overrides if o.action == "choose"}
+    paths = {r.path for r in results}
+    for o in overrides:
+        if o.file not in paths:
+            extra.append(finding("decision-unmatched", DECISIONS_FILE, value=o.file))
     outcome: dict[str, Outcome] = {}
     per_agency: dict[str, list[FileResult]] = {}
     for r in results:
@@ -97,7 +103,11 @@ def select(results: list[FileResult], overrides: list[Override]) -> tuple[list[O
     for agency, files in per_agency.items():
         files.sort(key=_recency)
         usable = [f for f in files if f.status != REJECTED]
-        pick = next((f for f in files if f.path in chosen), usable[-1] if usable else None)
+        # the officer's choice wins among usable files; a chosen file with errors cannot be merged
+        pick = next((f for f in usable if f.path in chosen), usable[-1] if usable else None)
+        for f in files:
+            if f.path in chosen and f.status == REJECTED:
+                extra.append(finding("chosen-has-errors", f.path, detail=chosen[f.path].reason))
         if pick is None:
             for f in files:
                 outcome[f.path] = Outcome(f.path, REJECTED, agency)

@@ -27,7 +27,7 @@ def _isnan(value: Any) -> bool:
 
 
 def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
-                           history: list[YearSummary] | None = None) -> None:
+                           history: list[YearSummary] | None = None, period: tuple[int, int] | None = None) -> None:
     """All sheets, number formats, filters, frozen headers and two native charts."""
     names = {a.code: a.short_name for a in ws.registry}
     check = summary.check
@@ -36,7 +36,8 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
         fmt = formats(book)
         acts = summary.activities
         sheet = book.add_worksheet("Theo hoạt động")
-        sheet.write_string(0, 0, f"TỔNG HỢP KẾT QUẢ THỰC HIỆN THEO HOẠT ĐỘNG NĂM {summary.year}", fmt["title"])
+        label = f"GIAI ĐOẠN {period[0]}-{period[1]}" if period else f"NĂM {summary.year}"
+        sheet.write_string(0, 0, f"TỔNG HỢP KẾT QUẢ THỰC HIỆN THEO HOẠT ĐỘNG {label}", fmt["title"])
         cols = ["activity_id", "recommendations", "content", "lead_name", "status", "partners_reported",
                 "partners_expected", "districts_reported", "events", "people", "money_state", "money_other",
                 "money_total"]
@@ -111,7 +112,7 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
 
         _charts(book, fmt, summary, names)
         if history:
-            _history_sheet(book, fmt, [*history, summary])
+            _history_sheet(book, fmt, list(history) if period else [*history, summary])
 
 
 def _charts(book: Any, fmt: dict[str, Any], summary: YearSummary, names: dict[str, str]) -> None:
@@ -167,7 +168,7 @@ def _history_sheet(book: Any, fmt: dict[str, Any], years: list[YearSummary]) -> 
     rows = []
     for y in years:
         a = y.activities
-        rows.append([y.year, float(a["events"].sum()), float(a["people"].sum()), float(a["money_state"].sum()),
+        rows.append([str(y.year), float(a["events"].sum()), float(a["people"].sum()), float(a["money_state"].sum()),
                      float(a["money_other"].sum()), int((a["status"] == "Đã hoàn thành").sum()),
                      sum(1 for s in y.check.agencies if s.state in ("on-time", "late"))])
-    table(sheet, fmt, 0, heads, rows, ["int", "int", "int", "money", "money", "int", "int"])
+    table(sheet, fmt, 0, heads, rows, ["text", "int", "int", "money", "money", "int", "int"])

@@ -580,7 +580,7 @@ def _add_body(doc: DocumentObject) -> None:
         doc,
         "Normal",
         R("{{ act.id }}. {{ act.content.rstrip(' .') }}.", italic=True),
-        R(" Đơn vị chủ trì: {{ act.lead }}; kết quả: {{ act.status|lower }}."),
+        R(" Đơn vị chủ trì: {{ act.lead }}; tình trạng (theo cơ quan chủ trì): {{ act.status|lower }}."),
     )
     _tag(doc, "{%p if act.summary %}")
     _par(doc, "Normal", R("{{ act.summary }}"))
@@ -730,7 +730,7 @@ def _add_appendix(doc: DocumentObject) -> None:
     labels = (
         "STT", "Mã số", "Khuyến nghị số", "Nội dung hoạt động", "Đơn vị chủ trì", "Tình trạng",
         "Số hoạt động tổ chức", "Số lượt người tham gia", "Kinh phí (triệu đồng)", None,
-        "Đơn vị đã báo cáo",
+        "Đơn vị phối hợp đã báo cáo",
     )
     top, sub = table.rows[0].cells, table.rows[1].cells
     for index, label in enumerate(labels):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -13,7 +14,10 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.template_master import OutputError
+
 FONT = "Times New Roman"
+LINE_HEIGHT = 15.0  # points per line of 11 pt text
 
 
 @contextmanager
@@ -31,7 +35,12 @@ def workbook(path: Path) -> Iterator[Workbook]:
     try:
         yield book
         book.close()
-        os.replace(tmp, path)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are shared with colleagues
+        try:
+            os.replace(tmp, path)
+        except PermissionError:
+            raise OutputError(f"không ghi được tệp {path}; tệp có đang mở trong Excel không? Hãy đóng tệp rồi "
+                              "chạy lại.") from None
     except BaseException:
         try:
             book.close()
@@ -70,7 +79,10 @@ def table(sheet: Worksheet, fmt: dict[str, Any], top: int, headers: Sequence[tup
         sheet.write_string(top, c, label, fmt["header"])
         sheet.set_column(c, c, width)
     kinds = kinds or ["text"] * len(headers)
+    sheet.set_row(top, _height([label for label, _ in headers], [w for _, w in headers]))
     for r, values in enumerate(rows, start=top + 1):
+        # Excel does not grow wrapped rows on open (nor does LibreOffice print them grown): size them here
+        sheet.set_row(r, _height(values, [w for _, w in headers]))
         special = row_formats[r - top - 1] if row_formats else None
         for c, value in enumerate(values):
             kind = kinds[c]
@@ -78,7 +90,22 @@ def table(sheet: Worksheet, fmt: dict[str, Any], top: int, headers: Sequence[tup
             write(sheet, r, c, value, style)
     sheet.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
     sheet.freeze_panes(top + 1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(top)
+    sheet.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
     return top + len(rows) + 2
+
+
+def _height(values: Sequence[Any], widths: Sequence[float]) -> float:
+    """Row height in points for wrapped text in columns of these widths (in characters)."""
+    lines = 1
+    for value, width in zip(values, widths):
+        if isinstance(value, str) and value:
+            per_line = max(width * 1.1 - 1, 4)
+            lines = max(lines, sum(math.ceil(max(len(part), 1) / per_line) for part in value.split("\n")))
+    return min(LINE_HEIGHT * lines + 3, 409)
 
 
 def write(sheet: Worksheet, row: int, col: int, value: Any, style: Any) -> None:

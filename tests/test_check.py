@@ -187,13 +187,16 @@ def test_superseded_duplicate_and_decisions(workspace_dir: Path, blanks: dict[st
     assert states["YTE"] == "on-time" and states["TUPHAP"] == "on-time" and states["GDDT"] == "missing"
     assert result.exit_code == 1
     (workspace_dir / "decisions.toml").write_text(
-        '[[choose]]\nyear = 2015\nfile = "a-first.xlsx"\nreason = "Bản thứ hai gửi nhầm"\n\n'
-        '[[exclude]]\nyear = 2015\nfile = "tuphap.xlsx"\nreason = "Đơn vị xin rút lại"\n', encoding="utf-8")
+        '[[choose]]\nyear = 2015\nfile = "c-copy.xlsx"\nreason = "Bản gửi qua công văn"\n\n'
+        '[[choose]]\nyear = 2015\nfile = "a-first.xlsx"\nreason = "Bản đầu"\n\n'
+        '[[exclude]]\nyear = 2015\nfile = "tuphap.xlsx"\nreason = "Đơn vị xin rút lại"\n\n'
+        '[[exclude]]\nyear = 2015\nfile = "khong-co.xlsx"\nreason = "Gõ nhầm"\n', encoding="utf-8")
     result = run_check(ws, c.YEAR, workers=1)
     got = {o.path: o.outcome for o in result.outcomes}
     assert got["tuphap.xlsx"] == "rejected"
-    assert {f.code for f in result.overrides} == {"chosen-by-officer", "excluded-by-officer"}
-    assert got["b-second.xlsx"] in ("superseded", "duplicate") and got["c-copy.xlsx"] in ("superseded", "duplicate")
+    assert got["c-copy.xlsx"] == "accepted" and got["b-second.xlsx"] == "duplicate"
+    assert sorted(f.code for f in result.overrides) == ["chosen-by-officer", "chosen-has-errors", "decision-unmatched",
+                                                        "excluded-by-officer"]
 
 
 def test_merged_totals_equal_sums_over_accepted_files(workspace_dir: Path, blanks: dict[str, bytes]) -> None:

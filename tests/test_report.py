@@ -99,7 +99,7 @@ def test_summary_workbook_sheets_and_charts(built) -> None:  # type: ignore[no-u
     with zipfile.ZipFile(result.workbook) as zf:
         assert {"xl/charts/chart1.xml", "xl/charts/chart2.xml"} <= set(zf.namelist())
     years = [r[0] for r in book["Qua các năm"].iter_rows(min_row=2, values_only=True)]
-    assert years == [2014, 2015]
+    assert years == ["2014", "2015"]
 
 
 def test_agency_text_is_never_a_formula(tmp_path: Path) -> None:

@@ -369,7 +369,7 @@ def test_recommendation_blocks(doc: DocumentObject) -> None:
     assert "1.1. Khuyến nghị số 12" in text and "1.3. Khuyến nghị số 45" in text
     activity = next(p for p in doc.paragraphs if p.text.startswith("HD01."))
     assert activity.runs[0].italic
-    assert "kết quả: đã hoàn thành" in activity.text
+    assert "tình trạng (theo cơ quan chủ trì): đã hoàn thành" in activity.text
     assert "Tổ chức 12 hoạt động, 1.250 lượt người tham gia, kinh phí 350,5 triệu đồng." in text
     assert "- Sở Y tế (phối hợp): Phối hợp rà soát 05 văn bản" in text
     assert "- Chưa có cơ quan, đơn vị nào báo cáo kết quả thực hiện hoạt động này." in text
