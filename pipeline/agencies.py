@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.files import read_csv
 from pipeline.text import nfc, strip_diacritics
 
 KINDS = {
@@ -213,21 +214,9 @@ def _bool(value: str) -> bool | None:
 
 def load_registry(path: Path) -> Registry:
     """Read the agency registry CSV (UTF-8, with or without BOM); errors name file and line."""
-    if not path.is_file():
-        raise ConfigError("không tìm thấy tệp danh mục cơ quan", path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError("tệp không ở mã UTF-8; hãy lưu lại dạng “CSV UTF-8”", path) from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ConfigError(f"thiếu cột {', '.join(missing)}", path, 1)
     agencies: list[Agency] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        values = {k: nfc(row.get(k) or "") for k in COLUMNS}
+    for line, values in read_csv(path, COLUMNS, "không tìm thấy tệp danh mục cơ quan"):
         code = values["code"].upper()
         if not _CODE.match(code):
             raise ConfigError(f"mã cơ quan “{values['code']}” không hợp lệ (chữ in hoa không dấu, số, “_”)", path, line)

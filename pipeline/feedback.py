@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.findings import ERROR, SEVERITY_LABELS, Finding
 from pipeline.layout import SHEET_META
+from pipeline.template_master import OutputError
 
 SHEET_FIXES = "Lỗi cần sửa"
 AUTHOR = "Sở LĐTBXH"
@@ -50,7 +51,11 @@ def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: P
     os.close(fd)
     try:
         book.save(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are shared with colleagues
         os.replace(tmp, path)
+    except PermissionError:
+        raise OutputError(f"không ghi được tệp {path}; tệp có đang mở trong Excel không? Hãy đóng tệp rồi chạy "
+                          "lại.") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
     return path

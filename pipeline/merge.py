@@ -40,8 +40,6 @@ def _cells(pairs: tuple[tuple[str, str], ...]) -> str:
 
 def merge(submissions: list[tuple[str, Submission]], plan: Plan) -> Merged:
     """Collect rows as plain records, then build each DataFrame once."""
-    import pandas as pd
-
     recs = {a.id: a.recommendations_label for a in plan.activities}
     rows: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []

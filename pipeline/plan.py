@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.agencies import Registry
 from pipeline.errors import ConfigError
-from pipeline.settings import toml_error
+from pipeline.files import read_csv, read_toml
 from pipeline.text import nfc
 
 COLUMNS = ("id", "recommendations", "content", "lead", "partners", "start_year", "end_year")
@@ -86,21 +85,10 @@ def parse_recommendations(text: str) -> tuple[int, ...] | None:
 def load_plan(csv_path: Path, meta_path: Path, registry: Registry) -> Plan:
     """Read the plan register; agencies may be written as codes or names."""
     meta = _load_meta(meta_path)
-    if not csv_path.is_file():
-        raise ConfigError("không tìm thấy tệp kế hoạch (chạy “baocao plan import” để tạo)", csv_path)
-    try:
-        text = csv_path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError("tệp không ở mã UTF-8; hãy lưu lại dạng “CSV UTF-8”", csv_path) from None
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ConfigError(f"thiếu cột {', '.join(missing)}", csv_path, 1)
     activities: list[Activity] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        values = {k: nfc(row.get(k) or "") for k in COLUMNS}
+    absent = "không tìm thấy tệp kế hoạch (chạy “baocao plan import” để tạo)"
+    for line, values in read_csv(csv_path, COLUMNS, absent):
         activity_id = values["id"].upper()
         if not _ID.match(activity_id):
             raise ConfigError(f"mã hoạt động “{values['id']}” không hợp lệ (dạng HD01)", csv_path, line)
@@ -133,12 +121,7 @@ def load_plan(csv_path: Path, meta_path: Path, registry: Registry) -> Plan:
 def _load_meta(path: Path) -> dict:  # type: ignore[type-arg]
     if not path.is_file():
         raise ConfigError("không tìm thấy tệp thông tin kế hoạch", path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(exc, path) from None
-    except UnicodeDecodeError:
-        raise ConfigError("tệp không ở mã UTF-8", path) from None
+    data = read_toml(path)
     need = ("id", "title", "decision", "decision_date", "period", "task_groups")
     missing = [k for k in need if k not in data]
     if missing:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.files import read_toml
 from pipeline.findings import (ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, NOT_A_SPREADSHEET, REJECTED, SUPERSEDED,
                                Finding, finding)
 from pipeline.submission import FileResult
@@ -41,12 +41,7 @@ def load_decisions(root: Path, year: int) -> list[Override]:
     path = root / DECISIONS_FILE
     if not path.is_file():
         return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        from pipeline.settings import toml_error
-
-        raise toml_error(exc, path) from None
+    data = read_toml(path)
     out = []
     for action in ("exclude", "choose"):
         for i, item in enumerate(data.get(action, []), start=1):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
+from pipeline.files import read_toml
 from pipeline.text import nfc
 
 SETTINGS_FILE = "baocao.toml"
@@ -98,27 +98,13 @@ def _date(value: Any, path: Path, key: str) -> dt.date:
     raise ConfigError(f"hạn nộp “{value}” ở mục {key} không phải ngày dạng dd/mm/yyyy", path)
 
 
-def toml_error(exc: tomllib.TOMLDecodeError, path: Path) -> ConfigError:
-    """A Vietnamese one-liner for a TOML syntax error, with the line it happened on."""
-    where = re.search(r"line (\d+), column (\d+)", str(exc))
-    if where is None:
-        return ConfigError("sai cú pháp TOML; kiểm tra dấu nháy và dấu bằng", path)
-    line, column = int(where.group(1)), int(where.group(2))
-    return ConfigError(f"sai cú pháp TOML ở cột {column}; kiểm tra dấu nháy và dấu bằng", path, line)
-
-
 def load_settings(root: Path) -> Settings:
     """Read `root/baocao.toml` (all keys optional) and resolve paths against `root`."""
     root = root.resolve()
     path = root / SETTINGS_FILE
     data: dict[str, Any] = {}
     if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except tomllib.TOMLDecodeError as exc:
-            raise toml_error(exc, path) from None
-        except UnicodeDecodeError:
-            raise ConfigError("tệp không ở mã UTF-8", path) from None
+        data = read_toml(path)
     known = {"province", "department", "department_code", "report_symbol", "year", "plan", "deadline",
              "deadlines", "recipients", "signer", "contact", "paths"}
     unknown = sorted(set(data) - known)
