@@ -16,7 +16,7 @@ from pipeline.layout import (FIRST_DATA_ROW, GENERAL_FIELDS, INFO_FIELDS, OTHER_
                              label_key)
 from pipeline.legacy_text import fix_legacy
 from pipeline.plan import Plan
-from pipeline.reader import Book, address
+from pipeline.reader import Book, address, column_letter
 from pipeline.submission import Figures, OtherRecord, RowRecord, Submission
 from pipeline.text import fold
 from pipeline.values import clean_text, parse_date, parse_number, parse_status
@@ -61,6 +61,14 @@ def _text(cur: Cursor, value: Any, sheet: str, cell: str, activity: str = "") ->
 
 
 def _number(cur: Cursor, key: str, value: Any, sheet: str, cell: str, activity: str) -> int | float | None:
+    if type(value) is int or (type(value) is float and value == value and abs(value) != float("inf")):
+        # the usual case, a number typed as a number: skip the text parser
+        if value < 0:
+            cur.add("number-negative", sheet=sheet, cell=cell, activity=activity, value=value, expected=_vn(value))
+            return None
+        if key in MONEY_KEYS and value > MONEY_LIMIT:
+            cur.add("money-implausible", sheet=sheet, cell=cell, activity=activity, value=_vn(value))
+        return value
     if value is None:
         if cur.formula_without_value(sheet, cell):
             cur.add("formula-no-value", sheet=sheet, cell=cell, activity=activity)
@@ -186,7 +194,8 @@ def _activity_id(value: Any) -> str:
 
 def _read_inputs(cur: Cursor, sheet: str, r: int, row: list[Any], cols: dict[str, int], role: str,
                  activity: str) -> tuple[str | None, dict[str, str], Figures, tuple[tuple[str, str], ...]]:
-    cell = {key: address(r, cols[key]) for key in INPUT_KEYS if key in cols}
+    number = str(r + 1)
+    cell = {key: _letters(cols[key]) + number for key in INPUT_KEYS if key in cols}
     status = _status(cur, _get(row, cols, "status"), role, sheet, cell.get("status", ""), activity) \
         if "status" in cols else None
     texts = {k: _text(cur, _get(row, cols, k), sheet, cell.get(k, ""), activity) for k in TEXT_KEYS}
@@ -196,6 +205,11 @@ def _read_inputs(cur: Cursor, sheet: str, r: int, row: list[Any], cols: dict[str
         cur.add("missing-result", sheet=sheet, cell=cell.get("result", cell.get("status", "")), activity=activity,
                 value=status)
     return status, texts, Figures(**numbers), tuple(cell.items())
+
+
+@functools.lru_cache(maxsize=64)
+def _letters(col: int) -> str:
+    return column_letter(col)
 
 
 def _has_inputs(row: list[Any], cols: dict[str, int]) -> bool:
