@@ -83,11 +83,17 @@ def run(ctx: click.Context, year: int | None, as_json: bool) -> None:
     from pipeline.cli_check import check_json, print_check, run_with_progress
     from pipeline.report import build_report
 
+    from pipeline.chart import ChartRenderer
+
     ws = _workspace(ctx)
     year = year or ws.settings.year
-    result = run_with_progress(ws, year, quiet=as_json)
-    written = write_check_outputs(ws, result)
-    built = build_report(ws, year, checks={year: result})
+    renderer = ChartRenderer()  # warms up on the second core while the check runs on the first
+    try:
+        result = run_with_progress(ws, year, quiet=as_json)
+        written = write_check_outputs(ws, result)
+        built = build_report(ws, year, checks={year: result}, renderer=renderer)
+    finally:
+        renderer.close()
     if as_json:
         _echo_json({"check": check_json(ws, result, written), "report": _report_json(built)})
     else:
