@@ -11,6 +11,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from xml.parsers import expat
 from typing import Iterable, Iterator, Protocol
 
 import olefile
@@ -503,11 +504,38 @@ class _Escalate(Exception):
     """The fast scan met something it does not model; the entry is re-read by the exact scanner."""
 
 
+# Entries whose scan adds nothing to the workbook-wide counts (styles, theme, relationships, document
+# properties, pictures) are the same bytes in every workbook made from one template. Their verdict is a
+# function of those bytes alone, so a success is remembered, keyed by the compressed bytes and every
+# header field the check reads; a repeat is not inflated again. Any part with cells, ranges or comments,
+# and sheets and workbook.xml (which feed the workbook-wide counts) are always measured.
+_REPEATS: dict[tuple[str, str, int, int, int, bytes], int] = {}
+_REPEATS_MAX = 256
+_REPEAT_BYTES = 64 * 1024
+
+
 def _measure_entry(data: bytes, info: zipfile.ZipInfo, limits: Limits, remaining: int, book: _Book) -> int:
     """Inflate one entry for real, feeding its analyser; return the number of bytes it produced."""
     raw_len = info.compress_size
     ratio_cap = max(limits.ratio_min_entry_bytes, limits.max_ratio * max(raw_len, 1))
     cap = min(limits.max_entry_uncompressed, remaining, ratio_cap)
+    key = None
+    if raw_len <= _REPEAT_BYTES:
+        # _entry_raw raises exactly what inflating would raise first for a bad local header.
+        key = (book.flavor, info.orig_filename, info.compress_type, info.file_size, info.CRC,
+               bytes(_entry_raw(data, info)))
+        known = _REPEATS.get(key)
+        if known is not None:
+            if known > cap:
+                raise unsafe_file("zip-bomb")  # inflating would have stopped at the cap
+            return known
+    produced = _inflate_entry(data, info, limits, cap, book, key)
+    return produced
+
+
+def _inflate_entry(data: bytes, info: zipfile.ZipInfo, limits: Limits, cap: int, book: _Book,
+                   key: tuple[str, str, int, int, int, bytes] | None) -> int:
+    """The measurement itself; remembers the success of an entry that needed no analysis under `key`."""
     exact = False
     while True:
         analyser = book.analyser_for(info.orig_filename, exact)
@@ -533,6 +561,10 @@ def _measure_entry(data: bytes, info: zipfile.ZipInfo, limits: Limits, remaining
         break
     if crc != info.CRC or produced != info.file_size:
         raise unsafe_file("corrupt-file", limits)
+    if key is not None and (analyser is None or analyser.contributes_nothing()):
+        if len(_REPEATS) >= _REPEATS_MAX:
+            _REPEATS.pop(next(iter(_REPEATS)))
+        _REPEATS[key] = produced
     return produced
 
 
@@ -549,6 +581,13 @@ _TOKEN = re.compile(
     rb"|<(/?)(?:" + _NAME + rb":)?(" + _NAME + rb")(" + _ATTRS + rb")\s*(/?)>",
     re.S,
 )
+# ODS scan: Python only sees table structure; comments, CDATA and PIs are matched whole so a
+# table tag written inside them is not mistaken for a real one.
+_ODS_TOKEN = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+    rb"|<(/?)(?:" + _NAME + rb":)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])(" + _ATTRS + rb")\s*(/?)>",
+    re.S,
+)
 _ATTR = re.compile(rb"(?:(" + _NAME + rb"):)?(" + _NAME + rb")\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CHAR_REF = re.compile(rb"&(#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);")
 _ENTITY_CHARS = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
@@ -562,7 +601,6 @@ _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 # Starts with a literal so the scan stays in C; the owning element is looked up per (rare) hit.
 _REF_VALUE = re.compile(rb"ref\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _NAME_AT = re.compile(rb"(?:" + _NAME + rb":)?(" + _NAME + rb")")
-_COMMENT_REF = re.compile(rb"<(?:" + _NAME + rb":)?comment" + _ATTRS_LAZY + _REF_ATTR)
 _SHEET_COUNT_FALLBACK = re.compile(rb"<(?:" + _NAME + rb":)?sheet[\s/>]")
 
 _LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -588,7 +626,7 @@ def _fast_cell_pattern(max_cells: int) -> tuple[re.Pattern[bytes], int, int]:
     # The whole start tag must be canonical: r first, then only the schema's other attributes.
     # A second r (calamine takes the last one), a prefixed r or a quoted '>' all fall through to
     # the one-byte alternative and send the part to the exact scanner.
-    tail = rb'"(?: (?:s|t|cm|vm|ph)="[^"<]*")*/?>'
+    tail = rb'"(?: (?:s|t|cm|vm|ph|i|l|a)="[^"<]*")*/?>'
     long_ref = rb"[A-Za-z]{1,3}[0-9]{1,7}"
     rest = rb'(?: r="(?=' + long_ref + tail + rb"))?(" + long_ref + rb"|[\s/>])"
     if box is None:
@@ -644,6 +682,20 @@ def _parse_ref(ref: bytes) -> tuple[int, int] | None:
 
 def _range_box(ref: bytes) -> tuple[int, int, int] | None:
     """Return (area, max_row, max_col) of a range such as A1:C9, A:A or 3:3 (space-separated lists summed)."""
+    # Workbooks made from one template repeat the same merged ranges and dimensions file after
+    # file: remember short ones (long, possibly hostile values are not kept).
+    return _range_box_short(ref) if len(ref) <= _CACHED_REF_BYTES else _range_box_uncached(ref)
+
+
+_CACHED_REF_BYTES = 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _range_box_short(ref: bytes) -> tuple[int, int, int] | None:
+    return _range_box_uncached(ref)
+
+
+def _range_box_uncached(ref: bytes) -> tuple[int, int, int] | None:
     area = 0
     max_row = max_col = 0
     found = False
@@ -683,6 +735,9 @@ def _detect_encoding(head: bytes) -> str | None:
     return None
 
 
+_DTD_ANYWHERE = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+
+
 def _prolog(head: bytes) -> tuple[str, re.Match[bytes] | None]:
     """Walk the XML prolog: ('root', tag), ('doctype', None), ('not-xml', None) or ('undecided', None)."""
     i = 3 if head.startswith(b"\xef\xbb\xbf") else 0
@@ -711,9 +766,7 @@ def _prolog(head: bytes) -> tuple[str, re.Match[bytes] | None]:
             return "doctype", None
         match = _START_TAG.match(head, i)
         if match is None:
-            # Either malformed (parsers fail too) or a root tag longer than the head; the
-            # caller refuses the latter, since skipping analysis would let a sheet through.
-            return "undecided", None
+            return "undecided", None  # malformed, or a root tag longer than the head
         return "root", match
 
 
@@ -780,18 +833,23 @@ class _Analyser:
                 raise unsafe_file("xml-bomb", self.book.limits)
             buf = buf[:cut]
         if buf:
-            self.piece(buf)
+            self._piece(buf)
+
+    def _piece(self, buf: bytes) -> None:
+        """Checks every piece gets, then the subclass's own scan."""
+        if _DTD_ANYWHERE.search(buf) is not None:
+            # Lenient readers keep parsing after junk, so a DOCTYPE is refused wherever it sits.
+            raise unsafe_file("xml-bomb", self.book.limits)
+        self.piece(buf)
 
     def _start(self, first: bytes, last: bool) -> bool:
         """Inspect the prolog of the first buffer; return True when the part should be scanned."""
         status, root = _prolog(first)
         if status == "doctype":
             raise unsafe_file("xml-bomb", self.book.limits)
-        if status == "undecided" and not last:
-            raise unsafe_file("xml-bomb", self.book.limits)  # a prolog longer than 64 KB is never genuine
-        if root is None:
-            return False
-        return self.begin(root)
+        # The root only hints at the part's role: lenient readers (calamine) also parse parts
+        # with junk before the real root, so the content scans never depend on it.
+        return self.begin(_local(root.group(1)) if root is not None else b"")
 
     def close(self) -> None:
         """Finish after the last chunk."""
@@ -801,15 +859,19 @@ class _Analyser:
             return
         if self.carry:
             buf, self.carry = self.carry, b""
-            self.piece(buf)
+            self._piece(buf)
         self.end()
 
-    def begin(self, root: re.Match[bytes]) -> bool:
-        """React to the root element; return False to skip the rest of the part."""
-        return False
+    def begin(self, root: bytes) -> bool:
+        """Note the local name of the apparent root; return False to skip the rest of the part."""
+        return True
 
     def raw(self, chunk: bytes) -> None:
         """See the undecoded bytes of an active part."""
+
+    def contributes_nothing(self) -> bool:
+        """True when the part added nothing to the workbook-wide counts, so its verdict depends on its bytes alone."""
+        return True
 
     def piece(self, buf: bytes) -> None:
         """Process a markup-aligned piece of the part."""
@@ -843,18 +905,15 @@ class _OoxmlPart(_Analyser):
         self.cur_row = 0
         self.col_counter = 0
 
-    def begin(self, root: re.Match[bytes]) -> bool:
-        local = _local(root.group(1))
-        if local in (b"worksheet", b"macrosheet", b"dialogsheet"):
-            self.role = "sheet"
-            return True
-        if local == b"comments":
-            self.role = "comments"
-            return True
-        if local == b"workbook":
+    def begin(self, root: bytes) -> bool:
+        lower = self.name.lower()
+        if root == b"workbook" or lower.endswith("workbook.xml"):
             self.role = "workbook"
-            return True
-        return False
+        elif root in (b"worksheet", b"macrosheet", b"dialogsheet") or "/worksheets/" in lower:
+            self.role = "sheet"
+        elif root == b"calcChain":
+            self.role = "calcchain"
+        return True
 
     def raw(self, chunk: bytes) -> None:
         if self.role == "workbook":
@@ -872,14 +931,12 @@ class _OoxmlPart(_Analyser):
         self.sheet_tags += len(_SHEET_COUNT_FALLBACK.findall(chunk))
 
     def piece(self, buf: bytes) -> None:
-        if self.role == "sheet":
-            if self.exact:
-                self._sheet_exact(buf)
-            else:
-                self._sheet_fast(buf)
-        elif self.role == "comments":
-            for ref in _COMMENT_REF.findall(buf):
-                self._position(ref)
+        # Every part is scanned as if it were a sheet: a reader follows the workbook's
+        # relationships, which may point anywhere, and calamine reads <c> by local name.
+        if self.exact:
+            self._sheet_exact(buf)
+        else:
+            self._sheet_fast(buf)
 
     # -- fast path --------------------------------------------------------------------------
 
@@ -921,6 +978,8 @@ class _OoxmlPart(_Analyser):
                 self._range(value)
             elif local == b"dimension":
                 self._declared(value)
+            elif local == b"comment":
+                self._position(value)
 
     # -- exact path -------------------------------------------------------------------------
 
@@ -956,6 +1015,10 @@ class _OoxmlPart(_Analyser):
                 ref = self._attr(attrs, b"ref")
                 if ref is not None:
                     self._declared(ref)
+            elif local == b"comment":
+                ref = self._attr(attrs, b"ref")
+                if ref is not None:
+                    self._position(ref)
             if not self_closing:
                 self.depth += 1
 
@@ -1028,13 +1091,18 @@ class _OoxmlPart(_Analyser):
             self._add_cells(1)
             self._extend(max(pos[0], 1), max(pos[1], 1))
 
+    def contributes_nothing(self) -> bool:
+        return self.role == "" and self.cells == 0 and self.max_row == 0 and self.max_col == 0
+
     def end(self) -> None:
         if self.role == "sheet":
             self.book.sheet_parts += 1
-        if self.role in ("sheet", "comments"):
-            self.book.cells += self.cells
-        elif self.role == "workbook":
+        if self.role == "workbook":
             self.book.count_workbook(b"".join(self.workbook), self.sheet_tags, self.workbook_size)
+        if self.role != "calcchain":
+            # calcChain.xml repeats the address of every formula cell: its extent and size are
+            # checked like any part, but it must not count the same cells twice in the total.
+            self.book.cells += self.cells
 
 
 class _OdsContent(_Analyser):
@@ -1044,15 +1112,26 @@ class _OdsContent(_Analyser):
         super().__init__(book, name)
         self.cells = 0
         self.stack: list[list[int]] = []  # per open table: [row_pos, row_start, row_rep, col_pos, max_row, max_col]
+        # python-calamine loops forever on some malformed content.xml (a table that is never
+        # closed), so ODS gets a full well-formedness pass; expat runs in C with no callbacks.
+        self.expat = expat.ParserCreate()
 
-    def begin(self, root: re.Match[bytes]) -> bool:
-        return _local(root.group(1)) == b"document-content"
+    def raw(self, chunk: bytes) -> None:
+        self._parse(chunk, False)
+
+    def _parse(self, chunk: bytes, final: bool) -> None:
+        """Feed expat; a well-formedness error means no reader can be trusted with the file."""
+        try:
+            self.expat.Parse(chunk, final)
+        except (expat.ExpatError, LookupError, UnicodeError, ValueError) as exc:
+            # An unknown declared encoding surfaces as the codec lookup's LookupError.
+            raise unsafe_file("corrupt-file", self.book.limits) from exc
 
     def piece(self, buf: bytes) -> None:
         limits = self.book.limits
-        for match in _TOKEN.finditer(buf):
+        for match in _ODS_TOKEN.finditer(buf):
             local = match.group(2)
-            if local is None or not local.startswith((b"table", b"covered-table-cell")):
+            if local is None:
                 continue
             closing = match.group(1) == b"/"
             self_closing = match.group(4) == b"/"
@@ -1089,12 +1168,18 @@ class _OdsContent(_Analyser):
                         raise unsafe_file("too-many-cells", limits)
                 state[3] += rep
 
+    def contributes_nothing(self) -> bool:
+        return False
+
     def end(self) -> None:
+        self._parse(b"", True)
         self.book.cells += self.cells
 
 
 def _repeat(attrs: bytes, wanted: bytes) -> int:
     """ODF repetition count of a row or cell (1 when absent)."""
+    if b"repeated" not in attrs:
+        return 1
     for match in _ATTR.finditer(attrs):
         if match.group(2) == wanted:
             value = match.group(3) if match.group(3) is not None else match.group(4)
@@ -1129,12 +1214,11 @@ class _Book:
             count = tag_count
         else:
             try:
-                root = SafeET.fromstring(xml)
+                count = _declared_sheets(xml) if len(xml) <= _REPEAT_BYTES else _count_sheet_elements(xml)
             except Exception as exc:
                 # defusedxml refuses DTDs and entities; a malformed workbook.xml is unreadable anyway.
                 code = "xml-bomb" if type(exc).__module__.startswith("defusedxml") else "corrupt-file"
                 raise unsafe_file(code, self.limits) from exc
-            count = sum(1 for el in root.iter() if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] == "sheet")
         self.sheets_declared = max(self.sheets_declared, count)
 
     def finish(self) -> None:
@@ -1143,6 +1227,18 @@ class _Book:
             raise unsafe_file("too-many-sheets", self.limits)
         if self.cells > self.limits.max_cells:
             raise unsafe_file("too-many-cells", self.limits)
+
+
+def _count_sheet_elements(xml: bytes) -> int:
+    """<sheet> elements of workbook.xml, parsed with the hardened parser (which raises on DTDs)."""
+    root = SafeET.fromstring(xml)
+    return sum(1 for el in root.iter() if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] == "sheet")
+
+
+@functools.lru_cache(maxsize=64)
+def _declared_sheets(xml: bytes) -> int:
+    """The same, remembered: workbooks made from one template share their workbook.xml (failures are not kept)."""
+    return _count_sheet_elements(xml)
 
 
 # --------------------------------------------------------------------------- legacy .xls

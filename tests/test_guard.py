@@ -564,11 +564,38 @@ def test_extent_tricks_are_refused(sheet_data: str, extra: str, root_attrs: str)
     assert code_of(with_sheet(sheet_xml(sheet_data, extra, root_attrs)), "xlsx") == "too-many-cells"
 
 
-def test_root_tag_longer_than_the_first_chunk_is_refused() -> None:
-    # A sheet whose root tag cannot be read would otherwise escape every cell check.
-    pad = random.Random(7).randbytes(600_000).hex()  # incompressible, so the ratio check stays quiet
+def test_sheet_is_scanned_whatever_its_root_looks_like() -> None:
+    # calamine keeps parsing after junk, so the apparent root must not decide what is scanned.
+    far = sheet_xml('<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c></row>')
+    assert code_of(with_sheet(far.replace(b"<worksheet", b"<x/><worksheet", 1)), "xlsx") == "too-many-cells"
+    assert code_of(with_sheet(b"garbage" + far), "xlsx") == "too-many-cells"
+    pad = random.Random(7).randbytes(600_000).hex()  # root tag longer than the first 1 MiB chunk
     padded = sheet_xml('<row r="1"><c r="XFD1048576"/></row>', root_attrs=f'pad="{pad}"')
-    assert code_of(with_sheet(padded), "xlsx") == "xml-bomb"
+    assert code_of(with_sheet(padded), "xlsx") == "too-many-cells"
+    # any part may be a sheet: the workbook's relationships decide, not the file name
+    assert code_of(rezip(make_xlsx(), add={"xl/notes.xml": far}), "xlsx") == "too-many-cells"
+    late_dtd = b"<x/>" + BILLION_LAUGHS.split("?>", 1)[1].encode()
+    assert code_of(with_sheet(late_dtd), "xlsx") == "xml-bomb"
+
+
+def test_ods_content_is_scanned_whatever_its_root_looks_like() -> None:
+    ods = make_ods(tables=['<table:table-row table:number-rows-repeated="99999"><table:table-cell '
+                           'table:number-columns-repeated="999" office:value-type="float" office:value="1"/>'
+                           "</table:table-row>"])
+    content = zipfile.ZipFile(io.BytesIO(ods)).read("content.xml")
+    junk = content.replace(b"<office:document-content", b"<x/><office:document-content", 1)
+    assert code_of(rezip(ods, replace={"content.xml": junk}), "ods") in ("corrupt-file", "too-many-cells")
+
+
+def test_remembered_verdicts_never_hide_counts() -> None:
+    # Parts shared by workbooks made from one template are remembered; parts with cells never are.
+    notes = sheet_xml("".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(1, 101)))
+    data = rezip(make_xlsx(rows=2), add={"xl/notes.xml": notes})
+    assert code_of(data, "xlsx") is None
+    assert code_of(data, "xlsx") is None
+    assert code_of(data, "xlsx", Limits(max_cells=100)) == "too-many-cells"
+    far = sheet_xml('<row r="1"><c r="XFD1048576"/></row>')
+    assert code_of(rezip(make_xlsx(rows=2), add={"xl/notes.xml": far}), "xlsx") == "too-many-cells"
 
 
 def test_declared_dimension_counts() -> None:
@@ -611,6 +638,25 @@ def test_ods_repetition_bombs() -> None:
         "</table:table-row>"
     )
     assert code_of(make_ods(tables=[far]), "ods") == "too-many-cells"  # 100002 x 101 extent
+    # a table start hidden in a comment must not reset the row position
+    hidden = (
+        '<table:table-row table:number-rows-repeated="1000000"><table:table-cell/></table:table-row>'
+        "<!-- <table:table> -->"
+        '<table:table-row><table:table-cell office:value-type="float" office:value="1" '
+        'table:number-columns-repeated="3"><text:p>1</text:p></table:table-cell></table:table-row>'
+    )
+    assert code_of(make_ods(tables=[hidden]), "ods") == "too-many-cells"
+
+
+def test_malformed_ods_is_corrupt() -> None:
+    # python-calamine never returns on a table that is not closed properly.
+    unclosed = make_ods()
+    content = zipfile.ZipFile(io.BytesIO(unclosed)).read("content.xml")
+    assert code_of(rezip(unclosed, replace={"content.xml": content.replace(b"</table:table>", b"")}), "ods") == "corrupt-file"
+    attr_on_end = content.replace(b"</table:table>", b'</table:table table:number-columns-repeated="9">')
+    assert code_of(rezip(unclosed, replace={"content.xml": attr_on_end}), "ods") == "corrupt-file"
+    odd_encoding = content.replace(b'encoding="UTF-8"', b'encoding="UPF-8"')
+    assert code_of(rezip(unclosed, replace={"content.xml": odd_encoding}), "ods") == "corrupt-file"
 
 
 def test_xls_far_cell() -> None:
