@@ -6,11 +6,11 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pipeline.agencies import Registry
 from pipeline.assignments import Assignment, by_agency
@@ -25,12 +25,19 @@ from pipeline.submission import FileResult, Submission
 from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from pipeline.merge import Merged
-    from pipeline.unpack import Member
+    from pipeline.unpack import Member, Rejection
 
 SPREADSHEET_KINDS = ("xlsx", "xlsm", "xls", "ods")
-CHUNK = 32  # files per task sent to a worker: large enough to amortise pickling
-PARALLEL_FROM = 96  # below this many files a pool costs more than it saves
+CHUNK = 32  # at most this many inbox files per task sent to a worker: enough to amortise pickling
+# Below this many inbox files a pool costs more than it saves: forked workers start in ~20-40 ms;
+# spawned ones (Windows, macOS) import the checker first, ~0.3-0.5 s each.
+PARALLEL_FROM = 16
+PARALLEL_FROM_SPAWNED = 96
+IN_FLIGHT = 2  # tasks queued per worker besides the running one: workers never wait, memory stays bounded
+SOURCE_BUDGET = 64 * 1024 * 1024  # bytes of files with findings kept for feedback copies; the rest are re-read
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ class CheckResult:
     agencies: list[AgencyStatus]
     _merged: Merged | None = field(default=None, repr=False)
     plan: Plan | None = field(default=None, repr=False)
-    sources: dict[str, tuple[bytes, str]] = field(default_factory=dict, repr=False)
+    sources: Mapping[str, tuple[bytes, str]] = field(default_factory=dict, repr=False)
 
     def counted(self) -> list[tuple[str, Submission]]:
         """(path, submission) of the files that go into the merge."""
@@ -99,6 +106,51 @@ class CheckResult:
         bad = any(o.outcome == REJECTED for o in self.outcomes)
         missing = any(a.state in ("missing", "rejected") for a in self.agencies)
         return 1 if bad or missing else 0
+
+
+class Sources(Mapping[str, tuple[bytes, str]]):
+    """(bytes, kind) of each file that gets a feedback copy, by its display path.
+
+    The bytes are kept in memory up to `budget` (a province's files fit many times over);
+    beyond it only where the file lies in the inbox is kept, and it is read again when the copy
+    is written, so that memory does not grow with the number of files a ministry checks.
+    """
+
+    def __init__(self, budget: int = SOURCE_BUDGET) -> None:
+        self.budget = budget
+        self._kept: dict[str, tuple[bytes, str]] = {}
+        self._where: dict[str, tuple[Path, str]] = {}  # display path -> (inbox file, its display path)
+
+    def add(self, path: str, data: bytes, kind: str, inbox_file: Path | None = None, display: str = "") -> None:
+        """Remember one file; `inbox_file`/`display` locate it again when its bytes are not kept."""
+        self._kept.pop(path, None)
+        self._where.pop(path, None)
+        if inbox_file is None or len(data) <= self.budget:
+            self._kept[path] = (data, kind)
+            self.budget -= len(data)
+        else:
+            self._where[path] = (inbox_file, display)
+
+    def __getitem__(self, path: str) -> tuple[bytes, str]:
+        if path in self._kept:
+            return self._kept[path]
+        from pipeline.unpack import reread_member
+
+        inbox_file, display = self._where[path]
+        member = reread_member(inbox_file, display, path)
+        if member is None or member.rejection is not None:
+            raise KeyError(path)  # the file left the inbox during the run
+        return member.data, member.kind
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._kept or path in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._kept
+        yield from self._where
+
+    def __len__(self) -> int:
+        return len(self._kept) + len(self._where)
 
 
 def _content_hash(sub: Submission) -> str:
@@ -198,6 +250,12 @@ _GUARD_CODES = {"file-too-large", "zip-bomb", "xml-bomb", "unsafe-path", "too-ma
                 "encrypted", "corrupt-file"}
 
 _WORKER_CTX: Context | None = None
+T = TypeVar("T")
+R = TypeVar("R")
+# One walked inbox entry (a file, or why its folder could not be read) with its display path.
+Entry = tuple["Path | Rejection", str]
+# What checking one entry gives: per member, its result and, for a file that gets a feedback copy, its bytes.
+Checked = list[tuple[FileResult, "bytes | None", str]]
 
 
 def _init_worker(ctx: Context) -> None:
@@ -210,8 +268,29 @@ def _check_chunk(members: list[Member]) -> list[FileResult]:
     return [check_member(m, _WORKER_CTX) for m in members]
 
 
-def _chunks(items: Iterable[Member], size: int) -> Iterator[list[Member]]:
-    chunk: list[Member] = []
+def _wants_source(result: FileResult, kind: str) -> bool:
+    """Files that get a feedback copy: a spreadsheet of a known agency with findings."""
+    return bool(result.findings) and kind in SPREADSHEET_KINDS and result.agency is not None
+
+
+def check_entry(entry: Path | Rejection, display: str, ctx: Context) -> Checked:
+    """Read, unpack, guard and check one inbox file (every member of a zip or e-mail); never raises."""
+    from pipeline.unpack import members_of
+
+    out: Checked = []
+    for member in members_of(entry, display):
+        result = check_member(member, ctx)
+        out.append((result, member.data if _wants_source(result, member.kind) else None, member.kind))
+    return out
+
+
+def _check_entries_chunk(entries: list[Entry]) -> list[Checked]:
+    assert _WORKER_CTX is not None
+    return [check_entry(entry, display, _WORKER_CTX) for entry, display in entries]
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
@@ -221,26 +300,87 @@ def _chunks(items: Iterable[Member], size: int) -> Iterator[list[Member]]:
         yield chunk
 
 
-def check_members(members: list[Member], ctx: Context, workers: int | None = None,
-                  progress: Callable[[int], None] | None = None) -> list[FileResult]:
+def _pooled(task: Callable[[list[T]], list[R]], items: Iterable[T], ctx: Context, workers: int,
+            chunk: int) -> Iterator[tuple[list[T], list[R]]]:
+    """(chunk, task(chunk)) in input order, computed across `workers` processes.
+
+    At most workers x (1 + IN_FLIGHT) chunks are queued or running at any time, so neither the
+    inputs nor the results of the whole inbox are ever held at once by the pool.
+    """
+    from concurrent.futures import ProcessPoolExecutor  # imported only when a pool is used
+
+    pending: deque[tuple[list[T], Future[list[R]]]] = deque()
+    batches = _chunks(items, chunk)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+        for batch in batches:
+            pending.append((batch, pool.submit(task, batch)))
+            if len(pending) >= workers * (1 + IN_FLIGHT):
+                break
+        while pending:
+            batch, future = pending.popleft()
+            done = future.result()
+            following = next(batches, None)
+            if following is not None:
+                pending.append((following, pool.submit(task, following)))
+            yield batch, done
+
+
+def check_members(members: Iterable[Member], ctx: Context, workers: int | None = None,
+                  progress: Callable[[int], None] | None = None, parallel_from: int | None = None,
+                  chunk: int = CHUNK) -> list[FileResult]:
     """Check members in order; across processes when there are many and workers allow."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(members) < PARALLEL_FROM:
+    items = members if isinstance(members, list) else list(members)
+    if workers <= 1 or len(items) < (parallel_from if parallel_from is not None else _parallel_from()):
         out = []
-        for m in members:
+        for m in items:
             out.append(check_member(m, ctx))
             if progress:
                 progress(1)
         return out
     results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-        futures: list[Future[list[FileResult]]] = [pool.submit(_check_chunk, c) for c in _chunks(members, CHUNK)]
-        for future in futures:
-            chunk = future.result()
-            results.extend(chunk)
-            if progress:
-                progress(len(chunk))
+    for _, done in _pooled(_check_chunk, items, ctx, workers, chunk):
+        results.extend(done)
+        if progress:
+            progress(len(done))
     return results
+
+
+def _parallel_from() -> int:
+    import multiprocessing
+
+    return PARALLEL_FROM if multiprocessing.get_start_method() == "fork" else PARALLEL_FROM_SPAWNED
+
+
+def check_entries(entries: list[Entry], ctx: Context, workers: int | None = None,
+                  progress: Callable[[int], None] | None = None, parallel_from: int | None = None,
+                  chunk: int = CHUNK, sources: Sources | None = None) -> list[FileResult]:
+    """Check walked inbox entries in order, streaming: a file's bytes live only while it is checked.
+
+    With many entries and workers > 1, whole inbox files go to worker processes in chunks, so
+    that reading, unpacking and the guard run in parallel as well as the checks. The bytes of
+    files that get a feedback copy are added to `sources`.
+    """
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if parallel_from is None:
+        parallel_from = _parallel_from()
+    if workers <= 1 or len(entries) < parallel_from:
+        done: Iterator[tuple[list[Entry], list[Checked]]] = (
+            ([e], [check_entry(e[0], e[1], ctx)]) for e in entries)
+    else:
+        # several tasks per worker even for a province's inbox, so that no worker waits for the other
+        size = max(1, min(chunk, -(-len(entries) // (workers * 4))))
+        done = _pooled(_check_entries_chunk, entries, ctx, workers, size)
+    files: list[FileResult] = []
+    for batch, checked in done:
+        for (entry, display), members in zip(batch, checked):
+            for result, data, kind in members:
+                files.append(result)
+                if data is not None and sources is not None:
+                    sources.add(result.path, data, kind, entry if isinstance(entry, Path) else None, display)
+        if progress:
+            progress(len(batch))
+    return files
 
 
 def expected_agencies(ws: Workspace, year: int) -> list[str]:
@@ -279,20 +419,24 @@ def agency_status(ws: Workspace, year: int, files: list[FileResult], outcomes: l
 
 def run_check(ws: Workspace, year: int, engine: str = "calamine", workers: int | None = None,
               progress: Callable[[int], None] | None = None,
-              on_total: Callable[[int], None] | None = None) -> CheckResult:
-    """Check every file under inbox/<year>/; the inbox is only read."""
-    from pipeline.unpack import iter_members
+              on_total: Callable[[int], None] | None = None, parallel_from: int | None = None,
+              chunk: int = CHUNK, source_budget: int = SOURCE_BUDGET) -> CheckResult:
+    """Check every file under inbox/<year>/; the inbox is only read.
+
+    `on_total` gets the number of inbox files (a zip or e-mail counts once) and `progress` is
+    advanced as each is done. `parallel_from`, `chunk` and `source_budget` exist for tests and benchmarks.
+    """
+    from pipeline.unpack import iter_entries
 
     inbox = ws.settings.inbox(year)
-    members = list(iter_members(inbox)) if inbox.is_dir() else []
+    entries = list(iter_entries(inbox)) if inbox.is_dir() else []
     if on_total:
-        on_total(len(members))
+        on_total(len(entries))
     ctx = Context(ws.plan, ws.registry, year, by_agency(ws.assignments(year)), engine)
-    files = check_members(members, ctx, workers, progress)
+    # keep the bytes of files that get a feedback copy, and only those
+    sources = Sources(source_budget)
+    files = check_entries(entries, ctx, workers, progress, parallel_from, chunk, sources)
     outcomes, overrides = select(files, load_decisions(ws.settings.root, year))
     deadline = ws.settings.deadline_for(year)
-    # keep the bytes of files that get a feedback copy, and only those
-    sources = {m.path: (m.data, m.kind) for m, f in zip(members, files)
-               if f.findings and m.kind in SPREADSHEET_KINDS and f.agency is not None}
     return CheckResult(year, deadline, files, outcomes, overrides, agency_status(ws, year, files, outcomes, deadline),
                        plan=ws.plan, sources=sources)

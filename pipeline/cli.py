@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +57,8 @@ def shown(path: Path, root: Path) -> str:
 
 
 def _echo_json(data: Any) -> None:
+    import json  # imports are kept out of start-up: `baocao --help` should answer at once
+
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
@@ -199,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("Đã dừng theo yêu cầu.", err=True)
         return 2
     except Exception:  # the officer never sees a traceback; it goes to a log file
+        import datetime as dt
+        import traceback
+
         log = Path(os.environ.get("BAOCAO_LOG", Path.home() / "baocao-loi.log"))
         try:
             with log.open("a", encoding="utf-8") as fh:

@@ -11,7 +11,8 @@ import datetime as dt
 import io
 import re
 import zipfile
-from functools import cached_property
+from collections.abc import Iterator, Mapping
+from functools import cached_property, lru_cache
 from typing import Any
 
 ENGINES = ("calamine", "openpyxl")
@@ -28,7 +29,22 @@ def column_letter(index: int) -> str:
 
 
 def address(row: int, col: int) -> str:
-    """0-based (row, col) -> 'H7'."""
+    """0-based (row, col) -> 'H7'.
+
+    The same string object for the same cell: a check records a dozen addresses per row, and
+    thousands of results then share them instead of each holding its own copies (also once
+    pickled back from a worker, whose pickle stores each shared object once).
+    """
+    if 0 <= row < _KEPT_ROWS and 0 <= col < _KEPT_COLUMNS:
+        return _address_kept(row, col)
+    return f"{column_letter(col)}{row + 1}"
+
+
+_KEPT_ROWS, _KEPT_COLUMNS = 1000, 64
+
+
+@lru_cache(maxsize=None)
+def _address_kept(row: int, col: int) -> str:
     return f"{column_letter(col)}{row + 1}"
 
 
@@ -80,11 +96,15 @@ class Book:
         return self._rows[name]
 
     @cached_property
-    def formula_cells(self) -> dict[str, frozenset[str]]:
-        """Per sheet, the cells holding a formula with no cached value (.xlsx/.xlsm only)."""
+    def formula_cells(self) -> Mapping[str, frozenset[str]]:
+        """Per sheet, the cells holding a formula with no cached value (.xlsx/.xlsm only).
+
+        Each sheet's XML is scanned when that sheet is first asked about: the checks ask about
+        one or two sheets, and the scan is the costly part.
+        """
         if self.kind not in ("xlsx", "xlsm"):
             return {}
-        return _uncached_formulas(self.data)
+        return _FormulaCells(_formula_parts(self.data))
 
     def close(self) -> None:
         """Release the engine's resources."""
@@ -100,11 +120,17 @@ def _trim(row: list[Any]) -> list[Any]:
 
 
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_CACHED_VALUE = re.compile(rb"<v>[^<]+</v>")
 
 
 def _uncached_formulas(data: bytes) -> dict[str, frozenset[str]]:
     """Scan sheet XML for <f> without a <v>: programs that never calculated leave these."""
-    out: dict[str, frozenset[str]] = {}
+    return dict(_FormulaCells(_formula_parts(data)))
+
+
+def _formula_parts(data: bytes) -> dict[str, bytes]:
+    """The XML of every sheet that may hold a formula, by sheet name ({} when the file cannot say)."""
+    out: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             targets = _sheet_targets(zf)
@@ -113,32 +139,132 @@ def _uncached_formulas(data: bytes) -> dict[str, frozenset[str]]:
                     xml = zf.read(part)
                 except KeyError:
                     continue
-                if b"<f" not in xml:
-                    continue
-                cells = set()
-                for match in _CELL.finditer(xml):
-                    inner = match.group(2) or b""
-                    if b"<f" in inner and not re.search(rb"<v>[^<]+</v>", inner):
-                        cells.add(match.group(1).decode())
-                if cells:
-                    out[name] = frozenset(cells)
+                if b"<f" in xml:
+                    out[name] = xml
     except (zipfile.BadZipFile, OSError, ValueError):
         return {}
     return out
 
 
+def _scan_formulas(xml: bytes) -> frozenset[str]:
+    """Cells of one sheet's XML with a formula and no cached value.
+
+    Every cell is matched in order as before, but only a cell whose span holds one of the
+    (few) "<f" of the sheet is looked into, and none after the last of them.
+    """
+    marks = []
+    at = xml.find(b"<f")
+    while at >= 0:
+        marks.append(at)
+        at = xml.find(b"<f", at + 2)
+    if all(_outside_cells(xml, at) for at in marks):
+        return frozenset()
+    cells = set()
+    i, n = 0, len(marks)
+    for match in _CELL.finditer(xml):
+        start = match.start()
+        while i < n and marks[i] < start:
+            i += 1  # cells come in order: a mark before this one lies before every later cell too
+        if i == n:
+            break
+        if marks[i] < match.end():
+            inner = match.group(2) or b""
+            if b"<f" in inner and not _CACHED_VALUE.search(inner):
+                cells.add(match.group(1).decode())
+    return frozenset(cells)
+
+
+def _outside_cells(xml: bytes, at: int) -> bool:
+    """True when no cell that _CELL can match holds the "<f" at `at` (no need to scan for it).
+
+    A match is `<c` up to the first `>`, then either ends (`/>`) or runs to the first `</c>`.
+    So "<f" lies in one only inside an open tag begun after the last `>` before it, or before
+    some later `</c>`. The formula-less sheets of the template have their "<f" (<formula1> of the
+    validations, <firstHeader>) after every cell: checked here without scanning the cells.
+    """
+    if xml.find(b"</c>", at) >= 0:
+        return False
+    return xml.find(b"<c", xml.rfind(b">", 0, at) + 1, at) < 0
+
+
+class _FormulaCells(Mapping[str, frozenset[str]]):
+    """Sheet name -> uncached formula cells, only sheets that have some; each sheet scanned on demand."""
+
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        self._parts = parts
+        self._found: dict[str, frozenset[str]] = {}
+
+    def _cells(self, name: str) -> frozenset[str]:
+        if name not in self._found:
+            self._found[name] = _scan_formulas(self._parts[name])
+        return self._found[name]
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        cells = self._cells(name) if name in self._parts else frozenset()
+        if not cells:
+            raise KeyError(name)
+        return cells
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        """Asked for every empty numeric cell: kept cheap."""
+        cells = self._found.get(name)
+        if cells is None:
+            cells = self._cells(name) if name in self._parts else frozenset()
+        return cells if cells else default
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._parts if self._cells(name))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def _sheet_targets(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its part, from workbook.xml and its relationships.
+
+    Both are the same in every workbook made from one template, so their parses are remembered
+    (failures are not, and are raised in the same order as ever: workbook.xml first).
+    """
+    sheets = _workbook_sheets(zf.read("xl/workbook.xml"))
+    targets = _relationship_targets(zf.read("xl/_rels/workbook.xml.rels"))
+    out = {}
+    for name, rid in sheets:
+        target = targets.get(rid, "")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        out[name] = target
+    return out
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_KEPT_XML_BYTES = 64 * 1024
+
+
+def _workbook_sheets(xml: bytes) -> tuple[tuple[str, str | None], ...]:
+    """(name, relationship id) of each sheet of workbook.xml."""
+    return _workbook_sheets_kept(xml) if len(xml) <= _KEPT_XML_BYTES else _parse_workbook_sheets(xml)
+
+
+def _relationship_targets(xml: bytes) -> dict[str | None, str]:
+    """Relationship id -> target of workbook.xml.rels."""
+    return dict(_relationship_targets_kept(xml) if len(xml) <= _KEPT_XML_BYTES else _parse_relationships(xml))
+
+
+def _parse_workbook_sheets(xml: bytes) -> tuple[tuple[str, str | None], ...]:
     from defusedxml import ElementTree
 
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
-    rels_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{rels_ns}Relationship")}
-    out = {}
-    for sheet in workbook.iterfind("m:sheets/m:sheet", ns):
-        target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        out[sheet.get("name", "")] = target
-    return out
+    workbook = ElementTree.fromstring(xml)
+    return tuple((sheet.get("name", ""), sheet.get(f"{{{_NS['r']}}}id"))
+                 for sheet in workbook.iterfind("m:sheets/m:sheet", _NS))
+
+
+def _parse_relationships(xml: bytes) -> tuple[tuple[str | None, str], ...]:
+    from defusedxml import ElementTree
+
+    rels = ElementTree.fromstring(xml)
+    return tuple((r.get("Id"), r.get("Target", "")) for r in rels.iter(f"{_RELS_NS}Relationship"))
+
+
+_workbook_sheets_kept = lru_cache(maxsize=64)(_parse_workbook_sheets)
+_relationship_targets_kept = lru_cache(maxsize=64)(_parse_relationships)

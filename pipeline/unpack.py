@@ -19,7 +19,7 @@ from typing import Iterator
 
 from pipeline.guard import CHECKED_KINDS, Limits, UnsafeFile, check, is_unsafe_member_name, sniff, unsafe_file
 
-__all__ = ["MESSAGES_VI", "Member", "Rejection", "iter_members"]
+__all__ = ["MESSAGES_VI", "Member", "Rejection", "iter_entries", "iter_members", "members_of", "reread_member"]
 
 SEP = " » "
 
@@ -128,15 +128,37 @@ _EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
 def iter_members(inbox: Path, limits: Limits = Limits()) -> Iterator[Member]:
     """Yield every file under inbox (recursively, sorted), expanding zips and e-mails; never raise."""
-    for path, display in _walk(inbox):
-        if isinstance(path, Rejection):
-            yield Member(display, b"", "other", None, _EPOCH, path)
-            continue
-        try:
-            yield from _from_inbox_file(path, display, limits)
-        except Exception:
-            # Last line of defence: whatever went wrong with this file, the next one still runs.
-            yield Member(display, b"", "other", None, _EPOCH, _reject("unexpected-error"))
+    for entry, display in iter_entries(inbox):
+        yield from members_of(entry, display, limits)
+
+
+def iter_entries(inbox: Path) -> Iterator[tuple[Path | Rejection, str]]:
+    """The inbox walk alone (recursive, sorted, nothing read yet): what `members_of` expands one by one.
+
+    Walking is cheap; reading and guarding is not. Splitting the two lets the check hand whole
+    inbox files to worker processes, so that unpacking and the guard run in parallel too.
+    """
+    return _walk(inbox)
+
+
+def members_of(entry: Path | Rejection, display: str, limits: Limits = Limits()) -> Iterator[Member]:
+    """Every member of one walked inbox entry (one, or several for a zip or e-mail); never raise."""
+    if isinstance(entry, Rejection):
+        yield Member(display, b"", "other", None, _EPOCH, entry)
+        return
+    try:
+        yield from _from_inbox_file(entry, display, limits)
+    except Exception:
+        # Last line of defence: whatever went wrong with this file, the next one still runs.
+        yield Member(display, b"", "other", None, _EPOCH, _reject("unexpected-error"))
+
+
+def reread_member(path: Path, display: str, member_path: str, limits: Limits = Limits()) -> Member | None:
+    """Read one member again (e.g. for a feedback copy) from its inbox file; None if it is gone."""
+    for member in members_of(path, display, limits):
+        if member.path == member_path:
+            return member
+    return None
 
 
 def _walk(folder: Path, prefix: str = "") -> Iterator[tuple[Path | Rejection, str]]:
@@ -262,10 +284,10 @@ def _expand_zip(display: str, data: bytes, ctx: _Ctx) -> Iterator[Member]:
         return
     inner = replace(ctx, zip_depth=ctx.zip_depth + 1, depth=ctx.depth + 1)
     seen: set[str] = set()
-    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+    named = sorted(((_decode_member_name(i), i) for i in zf.infolist()), key=lambda p: (p[0].casefold(), p[0]))
+    for name, info in named:
         if info.is_dir():
             continue
-        name = _decode_member_name(info)
         base = name.rsplit("/", 1)[-1]
         if name.startswith("__MACOSX/") or _is_junk(base):
             continue
@@ -306,9 +328,17 @@ def _email_date(msg: Message) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
+def _raw_filename(part: Message) -> str | None:
+    """The filename parameter of a MIME part, or None when absent or unreadable."""
+    try:
+        return part.get_filename()
+    except Exception:
+        return None  # a malformed parameter must not cost us the attachment itself
+
+
 def _attachment_name(part: Message, index: int) -> str:
     """Decoded file name of an attachment (RFC 2231 and RFC 2047), reduced to its last component."""
-    name = part.get_filename()
+    name = _raw_filename(part)
     if name and "=?" in name:
         # Many mailers put RFC 2047 encoded-words inside a quoted filename; decode them too.
         try:
@@ -334,7 +364,7 @@ def _expand_eml(display: str, data: bytes, ctx: _Ctx) -> Iterator[Member]:
         if part.is_multipart():
             continue
         disposition = part.get_content_disposition()
-        filename = part.get_filename()
+        filename = _raw_filename(part)
         if filename is None and disposition != "attachment":
             continue  # body text or HTML
         if disposition == "inline" and part.get("Content-ID") and part.get_content_maintype() == "image":
