@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import io
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.check import CheckResult
 
 STATUS_COLOURS = (("Đã hoàn thành", "#70AD47"), ("Đang thực hiện", "#FFC000"), ("Chưa thực hiện", "#C00000"),
                   ("Chưa báo cáo", "#A5A5A5"))
@@ -19,6 +24,14 @@ STATUS_COLOURS = (("Đã hoàn thành", "#70AD47"), ("Đang thực hiện", "#FF
 def _warm() -> None:
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
+
+
+def check_year(root: Path, year: int) -> CheckResult:
+    """An earlier year's check, run in the helper process for the report's comparison."""
+    from pipeline.check import run_check
+    from pipeline.workspace import load_workspace
+
+    return run_check(load_workspace(root), year, workers=1)
 
 
 def render(pairs: list[tuple[str, str]]) -> bytes:
@@ -63,6 +76,15 @@ class ChartRenderer:
                 self._pool.submit(_warm)
             except Exception:  # no processes allowed here: draw in this process
                 self._pool = None
+
+    def checks(self, root: Path, years: list[int]) -> dict[int, Future[CheckResult]]:
+        """Start checking earlier years in the helper process (none when there is no helper)."""
+        if self._pool is None:
+            return {}
+        try:
+            return {y: self._pool.submit(check_year, root, y) for y in years}
+        except Exception:
+            return {}
 
     def render(self, pairs: list[tuple[str, str]]) -> bytes | None:
         """The PNG, or None when there is nothing to draw."""

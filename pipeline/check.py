@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -103,7 +104,9 @@ class CheckResult:
     @property
     def exit_code(self) -> int:
         """1 when a file is rejected or an expected agency has sent nothing, else 0."""
-        bad = any(o.outcome == REJECTED for o in self.outcomes)
+        # a file the officer excluded is a decision taken, not something left to act on
+        excluded = {f.file for f in self.overrides if f.code == "excluded-by-officer"}
+        bad = any(o.outcome == REJECTED and o.path not in excluded for o in self.outcomes)
         missing = any(a.state in ("missing", "rejected") for a in self.agencies)
         return 1 if bad or missing else 0
 
@@ -227,8 +230,6 @@ def _check_member(member: Member, ctx: Context, base: dict) -> FileResult:  # ty
 
 def _meta_findings(meta: dict[str, str], assigned: list[Assignment], path: str) -> list[Finding]:
     """The workbook was made for other activities, or the plan's text changed since it was sent."""
-    from pipeline.layout import fingerprint
-
     sent = [a for a in meta.get("activity_ids", "").split(",") if a]
     if not sent:
         return []
@@ -239,11 +240,19 @@ def _meta_findings(meta: dict[str, str], assigned: list[Assignment], path: str) 
         detail = "; ".join(x for x in (f"không còn giao: {', '.join(extra)}" if extra else "",
                                          f"mới giao: {', '.join(lacking)}" if lacking else "") if x)
         return [finding("assignments-changed", path, detail=detail or "thứ tự khác")]
-    expected = fingerprint([(a.activity.id, a.activity.content) for a in assigned])
+    expected = _fingerprint(tuple((a.activity.id, a.activity.content) for a in assigned))
     if meta.get("fingerprint") and meta["fingerprint"] != expected:
         return [finding("assignments-changed", path, detail="nội dung hoạt động trong kế hoạch đã được sửa sau khi "
                                                            "gửi biểu mẫu")]
     return []
+
+
+@functools.lru_cache(maxsize=1024)
+def _fingerprint(rows: tuple[tuple[str, str], ...]) -> str:
+    """The locked context's fingerprint, once per set of assignments rather than once per file."""
+    from pipeline.layout import fingerprint
+
+    return fingerprint(list(rows))
 
 
 _GUARD_CODES = {"file-too-large", "zip-bomb", "xml-bomb", "unsafe-path", "too-many-sheets", "too-many-cells",
@@ -401,17 +410,21 @@ def agency_status(ws: Workspace, year: int, files: list[FileResult], outcomes: l
                   deadline: dt.date) -> list[AgencyStatus]:
     """On time, late, missing or rejected, for every expected agency (each counted once)."""
     by_path = {f.path: f for f in files}
+    per_agency: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.agency is not None:
+            per_agency.setdefault(o.agency, []).append(o)
     out = []
     for code in expected_agencies(ws, year):
-        counted = [o for o in outcomes if o.agency == code and o.outcome in MERGED_OUTCOMES]
+        mine = per_agency.get(code, [])
+        counted = [o for o in mine if o.outcome in MERGED_OUTCOMES]
         if counted:
             result = by_path[counted[0].path]
             received = _received(result)
             state = "late" if received is not None and received > deadline else "on-time"
             out.append(AgencyStatus(code, state, result.path, received))
-        elif any(o.agency == code for o in outcomes):
-            first = next(o for o in outcomes if o.agency == code)
-            out.append(AgencyStatus(code, "rejected", first.path, _received(by_path[first.path])))
+        elif mine:
+            out.append(AgencyStatus(code, "rejected", mine[0].path, _received(by_path[mine[0].path])))
         else:
             out.append(AgencyStatus(code, "missing"))
     return out

@@ -87,11 +87,16 @@ def run(ctx: click.Context, year: int | None, as_json: bool) -> None:
 
     ws = _workspace(ctx)
     year = year or ws.settings.year
-    renderer = ChartRenderer()  # warms up on the second core while the check runs on the first
+    from pipeline.check import run_check
+    from pipeline.report import resolve, years_with_data
+
+    renderer = ChartRenderer()  # works on the second core while the check runs on the first
     try:
+        earlier = renderer.checks(ws.settings.root, years_with_data(ws, ws.plan.start_year, year - 1))
         result = run_with_progress(ws, year, quiet=as_json)
         written = write_check_outputs(ws, result)
-        built = build_report(ws, year, checks={year: result}, renderer=renderer)
+        checks = {y: resolve(f, lambda y=y: run_check(ws, y)) for y, f in earlier.items()}  # type: ignore[misc]
+        built = build_report(ws, year, checks={**checks, year: result}, renderer=renderer)
     finally:
         renderer.close()
     if as_json:

@@ -63,8 +63,8 @@ def summarise(ws: Workspace, check: CheckResult) -> YearSummary:
             **figures, "money_total": figures["money_state"] + figures["money_other"],
         })
     by_path = {f.path: f for f in check.files}
-    per_agency = rows.groupby("agency").agg(
-        reported=("status", "count"), done=("status", lambda s: int((s == STATUS_DONE).sum())),
+    per_agency = rows.assign(done=rows["status"] == STATUS_DONE).groupby("agency").agg(
+        reported=("status", "count"), done=("done", "sum"),
         money_state=("money_state", "sum"), money_other=("money_other", "sum")).to_dict("index")
     n_assigned: dict[str, int] = {}
     for a in assigned:

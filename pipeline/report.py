@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,16 @@ class ReportResult:
 def years_with_data(ws: Workspace, start: int, end: int) -> list[int]:
     """Years in [start, end] whose inbox folder exists."""
     return [y for y in range(start, end + 1) if ws.settings.inbox(y).is_dir()]
+
+
+def resolve(future: Future[CheckResult] | None, fallback: Callable[[], CheckResult]) -> CheckResult:
+    """The helper's result, or the work done here if the helper failed."""
+    if future is not None:
+        try:
+            return future.result(timeout=600)
+        except Exception:
+            pass
+    return fallback()
 
 
 def chart_pairs(summary: YearSummary) -> list[tuple[str, str]]:
@@ -66,6 +77,7 @@ def _build_report(ws: Workspace, year: int | None, period: tuple[int, int] | Non
 
     run = check or (lambda y: run_check(ws, y))
     plan = ws.plan
+    pending: dict[int, Future[CheckResult]] = {}
     if period is not None:
         start, end = period
         if start > end or start < plan.start_year - 1 or end > plan.end_year + 1:
@@ -79,10 +91,13 @@ def _build_report(ws: Workspace, year: int | None, period: tuple[int, int] | Non
             raise UsageError(f"chưa có dữ liệu năm {year} (thư mục inbox/{year}/ chưa có); hãy lưu các tệp các đơn vị "
                              "gửi về vào đó rồi chạy lại.")
         years = [y for y in years_with_data(ws, plan.start_year, year - 1)] + [year]
+    if check is None:
+        # earlier years are checked in the helper process while this one checks the rest
+        pending = renderer.checks(ws.settings.root, [y for y in years[:-1] if y not in checks])
     summaries = []
     for y in years:
         if y not in checks:
-            checks[y] = run(y)
+            checks[y] = resolve(pending.get(y), lambda: run(y))
         summaries.append(summarise(ws, checks[y]))
     if period is not None:
         summary = combine(summaries)

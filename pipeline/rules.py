@@ -16,7 +16,7 @@ from pipeline.layout import (FIRST_DATA_ROW, GENERAL_FIELDS, INFO_FIELDS, OTHER_
                              label_key)
 from pipeline.legacy_text import fix_legacy
 from pipeline.plan import Plan
-from pipeline.reader import Book, address, column_letter
+from pipeline.reader import Book, address
 from pipeline.submission import Figures, OtherRecord, RowRecord, Submission
 from pipeline.text import fold
 from pipeline.values import clean_text, parse_date, parse_number, parse_status
@@ -194,8 +194,7 @@ def _activity_id(value: Any) -> str:
 
 def _read_inputs(cur: Cursor, sheet: str, r: int, row: list[Any], cols: dict[str, int], role: str,
                  activity: str) -> tuple[str | None, dict[str, str], Figures, tuple[tuple[str, str], ...]]:
-    number = str(r + 1)
-    cell = {key: _letters(cols[key]) + number for key in INPUT_KEYS if key in cols}
+    cell = {key: address(r, cols[key]) for key in INPUT_KEYS if key in cols}
     status = _status(cur, _get(row, cols, "status"), role, sheet, cell.get("status", ""), activity) \
         if "status" in cols else None
     texts = {k: _text(cur, _get(row, cols, k), sheet, cell.get(k, ""), activity) for k in TEXT_KEYS}
@@ -205,11 +204,6 @@ def _read_inputs(cur: Cursor, sheet: str, r: int, row: list[Any], cols: dict[str
         cur.add("missing-result", sheet=sheet, cell=cell.get("result", cell.get("status", "")), activity=activity,
                 value=status)
     return status, texts, Figures(**numbers), tuple(cell.items())
-
-
-@functools.lru_cache(maxsize=64)
-def _letters(col: int) -> str:
-    return column_letter(col)
 
 
 def _has_inputs(row: list[Any], cols: dict[str, int]) -> bool:
