@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from pipeline.findings import ERROR, SEVERITY_LABELS, Finding
 from pipeline.layout import SHEET_META
-from pipeline.template_master import OutputError
+from pipeline.template_master import write_atomic
 
 SHEET_FIXES = "Lỗi cần sửa"
 AUTHOR = "Sở LĐTBXH"
@@ -46,18 +44,9 @@ def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: P
         book.remove(book.worksheets[0])
     _fixes_sheet(book, findings)
     path = path.with_suffix(".xlsx")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        book.save(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are shared with colleagues
-        os.replace(tmp, path)
-    except PermissionError:
-        raise OutputError(f"không ghi được tệp {path}; tệp có đang mở trong Excel không? Hãy đóng tệp rồi chạy "
-                          "lại.") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    out = io.BytesIO()
+    book.save(out)
+    write_atomic(path, out.getvalue())
     return path
 
 

@@ -59,6 +59,18 @@ def label_key(text: str) -> str:
     return fold(re.sub(r"\([^)]*\)", " ", text))
 
 
+# The inputs both table sheets share: status, result and the figures.
+_RESULT_COLUMNS = (
+    Column("status", "Tình trạng", width=16),
+    Column("result", "Kết quả thực hiện", width=45),
+    Column("events", "Số hoạt động/đợt tổ chức", numeric=True, width=11),
+    Column("people", "Số lượt người tham gia/hưởng lợi", numeric=True, width=13),
+    Column("money_state", "Kinh phí ngân sách nhà nước (triệu đồng)", numeric=True, width=14,
+           aliases=("Kinh phí NSNN (triệu đồng)", "Kinh phí NSNN")),
+    Column("money_other", "Kinh phí tài trợ, viện trợ, huy động (triệu đồng)", numeric=True, width=14,
+           aliases=("Kinh phí khác (triệu đồng)", "Kinh phí tài trợ, viện trợ, huy động")),
+)
+
 # Sheet "Báo cáo": one row per assigned activity. Locked context first, then the inputs.
 REPORT_COLUMNS = (
     Column("stt", "STT", locked=True, width=5),
@@ -68,14 +80,7 @@ REPORT_COLUMNS = (
     Column("role", "Vai trò", locked=True, width=10),
     Column("lead", "Cơ quan chủ trì", locked=True, width=16),
     Column("period", "Thời gian thực hiện", locked=True, width=11),
-    Column("status", "Tình trạng", width=16),
-    Column("result", "Kết quả thực hiện", width=45),
-    Column("events", "Số hoạt động/đợt tổ chức", numeric=True, width=11),
-    Column("people", "Số lượt người tham gia/hưởng lợi", numeric=True, width=13),
-    Column("money_state", "Kinh phí ngân sách nhà nước (triệu đồng)", numeric=True, width=14,
-           aliases=("Kinh phí NSNN (triệu đồng)", "Kinh phí NSNN")),
-    Column("money_other", "Kinh phí tài trợ, viện trợ, huy động (triệu đồng)", numeric=True, width=14,
-           aliases=("Kinh phí khác (triệu đồng)", "Kinh phí tài trợ, viện trợ, huy động")),
+    *_RESULT_COLUMNS,
     Column("difficulties", "Khó khăn, vướng mắc", width=30),
     Column("proposals", "Đề xuất, kiến nghị", width=30),
     Column("evidence", "Văn bản, minh chứng", width=24, aliases=("Văn bản/minh chứng",)),
@@ -86,14 +91,7 @@ OTHER_COLUMNS = (
     Column("stt", "STT", width=5),
     Column("content", "Nội dung hoạt động", width=45),
     Column("recommendations", "Khuyến nghị số (nếu có)", width=12, aliases=("Khuyến nghị số",)),
-    Column("status", "Tình trạng", width=16),
-    Column("result", "Kết quả thực hiện", width=45),
-    Column("events", "Số hoạt động/đợt tổ chức", numeric=True, width=11),
-    Column("people", "Số lượt người tham gia/hưởng lợi", numeric=True, width=13),
-    Column("money_state", "Kinh phí ngân sách nhà nước (triệu đồng)", numeric=True, width=14,
-           aliases=("Kinh phí NSNN (triệu đồng)", "Kinh phí NSNN")),
-    Column("money_other", "Kinh phí tài trợ, viện trợ, huy động (triệu đồng)", numeric=True, width=14,
-           aliases=("Kinh phí khác (triệu đồng)", "Kinh phí tài trợ, viện trợ, huy động")),
+    *_RESULT_COLUMNS,
     Column("note", "Ghi chú", width=24),
 )
 
