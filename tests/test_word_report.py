@@ -504,10 +504,9 @@ def test_committed_template_renders(tmp_path: Path) -> None:
     assert "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI" in text and "{%" not in text
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
+                    reason="LibreOffice (soffice) or poppler (pdftoppm) not installed; .ci/run installs both")
 def test_pdf_first_page_renders(rendered: Path, tmp_path: Path) -> None:
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm not installed")
     # A private profile avoids clashing with any other LibreOffice running on the machine.
     profile = (tmp_path / "lo-profile").as_uri()
     env = {**os.environ, "HOME": str(tmp_path)}
