@@ -241,7 +241,6 @@ def case_stages(ws: Path) -> dict[str, Any]:
     stages.wrap(reader.Book, "__init__", "open workbook (reader.py: python-calamine)")
     stages.wrap(reader.Book, "rows", "read sheets to rows (reader.py: python-calamine)")
     stages.wrap(reader, "_formula_parts", "formula cells: read sheet XML (reader.py)")
-    stages.wrap(reader, "_uncached_formulas", "formula cells: read sheet XML (reader.py)")
     stages.wrap(reader, "_scan_formulas", "formula cells: scan (reader.py)")
     stages.wrap(check, "identify", "identify agency and year (identify.py)")
     stages.wrap(check, "check_workbook", "rules: rows, values, text (rules.py, values.py, text.py)")
@@ -282,15 +281,11 @@ def case_phases(ws: Path) -> dict[str, Any]:
 
     stages.wrap(report, "run_check", "report: check earlier years again (check.run_check)")
     stages.wrap(report, "summarise", "report: summarise (consolidate.py)")
-    stages.wrap(report, "chart_png", "report: chart (matplotlib, import included)")
-    try:
-        from pipeline.chart import ChartRenderer
-    except ImportError:  # older layout: the chart is drawn by report.chart_png
-        pass
-    else:
-        stages.wrap(ChartRenderer, "__init__", "report: start the chart's helper process (pipeline/chart.py)")
-        stages.wrap(ChartRenderer, "render", "report: chart, waiting for the helper (matplotlib; pipeline/chart.py)")
-        stages.wrap(ChartRenderer, "close", "report: stop the chart's helper (pipeline/chart.py)")
+    from pipeline.chart import ChartRenderer
+
+    stages.wrap(ChartRenderer, "__init__", "report: start the chart's helper process (pipeline/chart.py)")
+    stages.wrap(ChartRenderer, "render", "report: chart, waiting for the helper (matplotlib; pipeline/chart.py)")
+    stages.wrap(ChartRenderer, "close", "report: stop the chart's helper (pipeline/chart.py)")
     stages.wrap(summary, "write_summary_workbook", "report: summary workbook (summary_workbook.py)")
     stages.wrap(context, "build_context", "report: context (report_context.py)")
     stages.wrap(word, "render_report", "report: Word document (word_report.py)")

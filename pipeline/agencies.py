@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 import re
 from dataclasses import dataclass
@@ -249,13 +248,3 @@ def _check_unambiguous(registry: Registry) -> None:
             if agency.code not in codes or len(codes) > 1:
                 others = ", ".join(c for c in codes if c != agency.code)
                 raise ConfigError(f"tên “{name}” của {agency.code} trùng với {others}", registry.path)
-
-
-def write_registry(registry: Registry, path: Path) -> None:
-    """Write the registry as CSV with a UTF-8 BOM so that Excel shows Vietnamese correctly."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        for a in registry:
-            writer.writerow([a.code, a.name, a.short_name, "; ".join(a.aliases), a.kind, a.email,
-                             1 if a.in_related_group else 0])

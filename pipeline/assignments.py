@@ -8,7 +8,6 @@ from pipeline.agencies import Registry
 from pipeline.plan import Activity, Plan
 
 CHU_TRI, PHOI_HOP, DIA_PHUONG = "chu_tri", "phoi_hop", "dia_phuong"
-ROLE_LABELS = {CHU_TRI: "Chủ trì", PHOI_HOP: "Phối hợp", DIA_PHUONG: "Địa phương"}
 
 
 @dataclass(frozen=True)
@@ -19,10 +18,6 @@ class Assignment:
     activity: Activity
     role: str
     via_group: bool = False
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
 
 
 def assignments(plan: Plan, registry: Registry, year: int) -> list[Assignment]:

@@ -272,11 +272,6 @@ def _init_worker(ctx: Context) -> None:
     _WORKER_CTX = ctx
 
 
-def _check_chunk(members: list[Member]) -> list[FileResult]:
-    assert _WORKER_CTX is not None
-    return [check_member(m, _WORKER_CTX) for m in members]
-
-
 def _wants_source(result: FileResult, kind: str) -> bool:
     """Files that get a feedback copy: a spreadsheet of a known agency with findings."""
     return bool(result.findings) and kind in SPREADSHEET_KINDS and result.agency is not None
@@ -332,27 +327,6 @@ def _pooled(task: Callable[[list[T]], list[R]], items: Iterable[T], ctx: Context
             if following is not None:
                 pending.append((following, pool.submit(task, following)))
             yield batch, done
-
-
-def check_members(members: Iterable[Member], ctx: Context, workers: int | None = None,
-                  progress: Callable[[int], None] | None = None, parallel_from: int | None = None,
-                  chunk: int = CHUNK) -> list[FileResult]:
-    """Check members in order; across processes when there are many and workers allow."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    items = members if isinstance(members, list) else list(members)
-    if workers <= 1 or len(items) < (parallel_from if parallel_from is not None else _parallel_from()):
-        out = []
-        for m in items:
-            out.append(check_member(m, ctx))
-            if progress:
-                progress(1)
-        return out
-    results: list[FileResult] = []
-    for _, done in _pooled(_check_chunk, items, ctx, workers, chunk):
-        results.extend(done)
-        if progress:
-            progress(len(done))
-    return results
 
 
 def _parallel_from() -> int:

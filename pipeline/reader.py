@@ -123,11 +123,6 @@ _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re
 _CACHED_VALUE = re.compile(rb"<v>[^<]+</v>")
 
 
-def _uncached_formulas(data: bytes) -> dict[str, frozenset[str]]:
-    """Scan sheet XML for <f> without a <v>: programs that never calculated leave these."""
-    return dict(_FormulaCells(_formula_parts(data)))
-
-
 def _formula_parts(data: bytes) -> dict[str, bytes]:
     """The XML of every sheet that may hold a formula, by sheet name ({} when the file cannot say)."""
     out: dict[str, bytes] = {}

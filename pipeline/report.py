@@ -47,14 +47,6 @@ def chart_pairs(summary: YearSummary) -> list[tuple[str, str]]:
     return [(str(r), str(s)) for r, s in zip(acts["recommendations"], acts["status"])]
 
 
-def chart_png(summary: YearSummary) -> bytes | None:
-    """The Word report's chart, drawn in this process."""
-    from pipeline.chart import render
-
-    pairs = chart_pairs(summary)
-    return render(pairs) if pairs else None
-
-
 def build_report(ws: Workspace, year: int | None = None, period: tuple[int, int] | None = None,
                  checks: dict[int, CheckResult] | None = None,
                  check: Callable[[int], CheckResult] | None = None,

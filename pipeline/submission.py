@@ -65,9 +65,6 @@ class Submission:
     general: tuple[tuple[str, str], ...]
     general_cells: tuple[tuple[str, str], ...] = ()
 
-    def info_value(self, key: str) -> str:
-        return dict(self.info).get(key, "")
-
 
 @dataclass(frozen=True)
 class FileResult:

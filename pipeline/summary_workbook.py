@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.check import STATE_LABELS
+from pipeline.check_report import STATE_STYLE
 from pipeline.consolidate import STATUS_ORDER, YearSummary
 from pipeline.findings import SEVERITY_LABELS
 from pipeline.layout import GENERAL_FIELDS
@@ -14,7 +15,6 @@ from pipeline.xlsx import formats, table, workbook
 
 STATUS_STYLE = {"Đã hoàn thành": "good", "Đang thực hiện": "warning", "Chưa thực hiện": "error",
                 "Chưa báo cáo": "error"}
-STATE_STYLE = {"on-time": "good", "late": "warning", "missing": "error", "rejected": "error"}
 GENERAL_LABELS = dict(GENERAL_FIELDS)
 
 
