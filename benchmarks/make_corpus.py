@@ -12,7 +12,7 @@ every one of the N returned files belongs to a distinct expected agency:
   would add: more rows of the same kinds.
 
 Then `baocao generate` writes one workbook per agency through the tool's own master template,
-and each is filled as an agency would (pipeline.sample.fill_workbook, openpyxl): about 10 %
+and each is filled as an agency would (fill.fill_workbook, openpyxl): about 10 %
 with the mistakes real returns carry (quality="errors"), about 5 % sent after the deadline,
 and, when LibreOffice is installed, about 4 % re-saved as .xls and 3 % as .ods through it.
 Files go to inbox/2015/ under the names agencies use (the generated name).
@@ -81,8 +81,8 @@ def _synthetic_rows(count: int) -> list[list[str]]:
 
 def make_workspace(n: int, dest: Path) -> list[str]:
     """Copy the sample workspace's settings, plan and templates, with enough agencies for n returns."""
-    from pipeline.assignments import by_agency
-    from pipeline.workspace import load_workspace
+    from pipeline.model.assignments import by_agency
+    from pipeline.workspace.load import load_workspace
 
     if dest.exists():
         shutil.rmtree(dest)
@@ -101,7 +101,7 @@ def make_workspace(n: int, dest: Path) -> list[str]:
 
 
 def _fill(job: tuple[bytes, int, str, str]) -> bytes:
-    from pipeline.sample import Fill, fill_workbook
+    from fill import Fill, fill_workbook
 
     blank, seed, quality, day = job
     return fill_workbook(blank, Fill(YEAR, dt.date.fromisoformat(day), seed, quality, progress=0.5))
@@ -135,8 +135,8 @@ def build(n: int, force: bool = False, log: bool = True) -> Path:
     """The cached corpus of n returns (built when missing); returns its workspace folder."""
     if not force and manifest(n) is not None:
         return workspace_dir(n)
-    from pipeline.generate import generate
-    from pipeline.workspace import load_workspace
+    from pipeline.generate.workbooks import generate
+    from pipeline.workspace.load import load_workspace
 
     started = time.perf_counter()
     ws_dir = workspace_dir(n)

@@ -102,8 +102,8 @@ def case_floor(ws: Path) -> dict[str, Any]:
 
 
 def case_check(ws: Path, workers: int | None, outputs: bool) -> dict[str, Any]:
-    from pipeline.check import run_check
-    from pipeline.workspace import load_workspace
+    from pipeline.check.run import run_check
+    from pipeline.workspace.load import load_workspace
 
     phases: list[list[Any]] = []
     _phase(phases, "load")
@@ -114,7 +114,9 @@ def case_check(ws: Path, workers: int | None, outputs: bool) -> dict[str, Any]:
     cpu = _cpu()
     result = run_check(workspace, YEAR, workers=workers)
     t2 = time.perf_counter()
-    merged = result.merged
+    from pipeline.consolidate.merge import merge
+
+    merged = merge(result.counted(), workspace.plan)
     t3 = time.perf_counter()
     out: dict[str, Any] = {
         "files": len(result.files), "load_s": t1 - t0, "check_s": t2 - t1, "merge_s": t3 - t2, "cpu_s": _cpu() - cpu,
@@ -132,7 +134,7 @@ def case_check(ws: Path, workers: int | None, outputs: bool) -> dict[str, Any]:
 
 def _outputs(workspace: Any, result: Any) -> dict[str, Any]:
     """`baocao check`'s outputs, with the check workbook, feedback copies and drafts timed apart."""
-    import pipeline.check_outputs as co
+    import pipeline.outputs.check_outputs as co
 
     spent = {"workbook": 0.0, "feedback": 0.0, "drafts": 0.0}
 
@@ -160,8 +162,8 @@ def _outputs(workspace: Any, result: Any) -> dict[str, Any]:
 
 
 def case_generate(ws: Path) -> dict[str, Any]:
-    from pipeline.generate import generate
-    from pipeline.workspace import load_workspace
+    from pipeline.generate.workbooks import generate
+    from pipeline.workspace.load import load_workspace
 
     workspace = load_workspace(ws)
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,15 +176,17 @@ def case_generate(ws: Path) -> dict[str, Any]:
 
 def case_profile(ws: Path, out: Path) -> dict[str, Any]:
     """The check and merge on one worker under cProfile; the stats file goes to `out`."""
-    from pipeline.check import run_check
-    from pipeline.workspace import load_workspace
+    from pipeline.check.run import run_check
+    from pipeline.workspace.load import load_workspace
 
     workspace = load_workspace(ws)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
     result = run_check(workspace, YEAR, workers=1)
-    _ = result.merged
+    from pipeline.consolidate.merge import merge
+
+    _ = merge(result.counted(), workspace.plan)
     profiler.disable()
     profiler.dump_stats(str(out))
     return {"files": len(result.files), "seconds": time.perf_counter() - started}
@@ -230,10 +234,10 @@ class Stages:
 
 def case_stages(ws: Path) -> dict[str, Any]:
     """Where the time of one worker goes, per stage of the check (exclusive times)."""
-    import pipeline.check as check
-    import pipeline.reader as reader
-    import pipeline.unpack as unpack
-    from pipeline.workspace import load_workspace
+    import pipeline.check.run as check
+    import pipeline.read.book as reader
+    import pipeline.intake.unpack as unpack
+    from pipeline.workspace.load import load_workspace
 
     stages = Stages()
     stages.wrap(unpack, "sniff", "sniff the real type (guard.py)")
@@ -265,23 +269,23 @@ def case_phases(ws: Path) -> dict[str, Any]:
     """`baocao run --year 2015` done step by step in one process, each step timed (exclusive)."""
     started = time.perf_counter()
     stages = Stages()
-    stages.run("import pipeline.cli (click)", lambda: __import__("pipeline.cli"))
+    stages.run("import pipeline.cli.main (click)", lambda: __import__("pipeline.cli.main"))
     stages.run("import pandas", lambda: __import__("pandas"))
     stages.run("import openpyxl", lambda: __import__("openpyxl"))
-    stages.run("import check_outputs (openpyxl styles, xlsx helpers)", lambda: __import__("pipeline.check_outputs"))
+    stages.run("import check_outputs (openpyxl styles, xlsx helpers)", lambda: __import__("pipeline.outputs.check_outputs"))
     stages.run("import report modules (docx, docxtpl)", lambda: [__import__(m) for m in (
-        "pipeline.report", "pipeline.report_context", "pipeline.summary_workbook", "pipeline.word_report")])
-    import pipeline.check as check
-    import pipeline.check_outputs as outputs
-    import pipeline.report as report
-    import pipeline.report_context as context
-    import pipeline.summary_workbook as summary
-    import pipeline.word_report as word
-    from pipeline.workspace import load_workspace
+        "pipeline.cycle", "pipeline.outputs.word.context", "pipeline.outputs.summary_workbook", "pipeline.outputs.word.render")])
+    import pipeline.check.run as check
+    import pipeline.outputs.check_outputs as outputs
+    import pipeline.cycle as report
+    import pipeline.outputs.word.context as context
+    import pipeline.outputs.summary_workbook as summary
+    import pipeline.outputs.word.render as word
+    from pipeline.workspace.load import load_workspace
 
     stages.wrap(report, "run_check", "report: check earlier years again (check.run_check)")
     stages.wrap(report, "summarise", "report: summarise (consolidate.py)")
-    from pipeline.chart import ChartRenderer
+    from pipeline.outputs.chart import ChartRenderer
 
     stages.wrap(ChartRenderer, "__init__", "report: start the chart's helper process (pipeline/chart.py)")
     stages.wrap(ChartRenderer, "render", "report: chart, waiting for the helper (matplotlib; pipeline/chart.py)")
@@ -659,7 +663,7 @@ def write_results(path: Path, results: list[dict[str, Any]], sample: dict[str, A
         "workspace whose `plan/agencies.csv` gets synthetic agencies (three in four districts \"UBND huyện Thử "
         "0001…\", one in four departments of the group \"Các sở, ngành liên quan\"), so that every file is the "
         "return of a distinct expected agency. Workbooks come from `baocao generate` (the tool's master "
-        "template) and are filled by `pipeline.sample.fill_workbook` as an agency would (openpyxl): about 10 % "
+        "template) and are filled by `fill.fill_workbook` as an agency would (openpyxl): about 10 % "
         "with the usual mistakes, about 5 % late, about 7 % re-saved as .xls or .ods by LibreOffice.",
         "",
         "Each case runs in its own child process. *Seconds* is wall time of the work (start-up excluded, except "

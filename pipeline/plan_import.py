@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.agencies import Registry
-from pipeline.errors import ConfigError
-from pipeline.plan import Activity, Plan, parse_period, parse_recommendations
-from pipeline.text import fold, nfc
+from pipeline.model.agencies import Registry
+from pipeline.model.errors import ConfigError
+from pipeline.model.plan import Activity, Plan, parse_period, parse_recommendations
+from pipeline.model.text import fold, nfc
 
 FIELDS = 5  # recommendation, content, lead, partners, period
 

@@ -26,12 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.emails import Attachment, addresses, build_message, to_bytes  # noqa: E402
-from pipeline.generate import generate  # noqa: E402
-from pipeline.layout import SHEET_META, SHEET_REPORT  # noqa: E402
-from pipeline.legacy_text import TCVN3_TO_UNICODE  # noqa: E402
-from pipeline.sample import Fill, fill_workbook  # noqa: E402
-from pipeline.workspace import Workspace, load_workspace  # noqa: E402
+from pipeline.mail import Attachment, addresses, build_message, to_bytes  # noqa: E402
+from pipeline.generate.workbooks import generate  # noqa: E402
+from pipeline.model.layout import SHEET_META, SHEET_REPORT  # noqa: E402
+from pipeline.read.legacy import TCVN3_TO_UNICODE  # noqa: E402
+from fill import Fill, fill_workbook  # noqa: E402
+from pipeline.workspace.load import Workspace, load_workspace  # noqa: E402
 
 YEARS = (2014, 2015, 2016)
 PROGRESS = {2014: 0.25, 2015: 0.5, 2016: 0.7}

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.agencies import Registry, load_registry
-from pipeline.workspace import Workspace, load_workspace
+from pipeline.check.result import CheckResult
+from pipeline.consolidate.merge import Merged, merge
+from pipeline.model.agencies import Registry
+from pipeline.workspace.registry import load_registry
+from pipeline.workspace.load import Workspace, load_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "plan" / "nguon" / "qd2130-2014.txt"
@@ -37,3 +40,8 @@ def workspace_dir(tmp_path: Path) -> Path:
 def sample() -> Workspace:
     """The bundled sample workspace, read-only."""
     return load_workspace(ROOT)
+
+
+def merged_of(result: CheckResult, ws: Workspace) -> Merged:
+    """The merged tables of a check's counted files."""
+    return merge(result.counted(), ws.plan)

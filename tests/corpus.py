@@ -14,8 +14,8 @@ from typing import Any
 
 import openpyxl
 
-from pipeline.layout import SHEET_GENERAL, SHEET_INFO, SHEET_META, SHEET_OTHER, SHEET_REPORT
-from pipeline.sample import Fill, fill_workbook
+from pipeline.model.layout import SHEET_GENERAL, SHEET_INFO, SHEET_META, SHEET_OTHER, SHEET_REPORT
+from fill import Fill, fill_workbook
 
 YEAR = 2015
 DAY = dt.date(2015, 12, 10)
@@ -143,7 +143,7 @@ def zipped(name: str, data: bytes, inner: str | None = None) -> bytes:
 
 
 def eml(name: str, data: bytes) -> bytes:
-    from pipeline.emails import Attachment, addresses, build_message, to_bytes
+    from pipeline.mail import Attachment, addresses, build_message, to_bytes
 
     sent = dt.datetime(2015, 12, 12, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     msg = build_message(addresses("vanthu.yte@daklak.example", "Sở Y tế"), addresses("a@daklak.example"),

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.agencies import Registry, load_registry
-from pipeline.errors import ConfigError
+from pipeline.model.agencies import Registry
+from pipeline.workspace.registry import load_registry
+from pipeline.model.errors import ConfigError
 
 from conftest import ROOT
 

@@ -7,9 +7,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pipeline.assignments import CHU_TRI, DIA_PHUONG, PHOI_HOP, assignments, by_agency
-from pipeline.cli import cli
-from pipeline.workspace import Workspace
+from pipeline.model.assignments import assignments, by_agency
+from pipeline.model.vocab import Role
+
+CHU_TRI, PHOI_HOP, DIA_PHUONG = Role.LEAD, Role.PARTNER, Role.LOCAL
+from pipeline.cli.main import cli
+from pipeline.workspace.load import Workspace
 
 
 def _roles(ws: Workspace, year: int) -> dict[str, dict[str, str]]:

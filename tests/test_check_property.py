@@ -15,13 +15,15 @@ from hypothesis import strategies as st
 
 import corpus as c
 from conftest import ROOT
-from pipeline.assignments import by_agency
-from pipeline.check import Context, check_member
-from pipeline.findings import OUTCOMES
-from pipeline.generate import generate
-from pipeline.select import select
-from pipeline.unpack import Member
-from pipeline.workspace import load_workspace
+from pipeline.model.assignments import by_agency
+from pipeline.check.member import Context, check_member
+from pipeline.model.vocab import Outcome
+
+OUTCOMES = tuple(Outcome)
+from pipeline.generate.workbooks import generate
+from pipeline.check.select import select
+from pipeline.intake.unpack import Member
+from pipeline.workspace.load import load_workspace
 
 WS = load_workspace(ROOT)
 CTX = Context(WS.plan, WS.registry, c.YEAR, by_agency(WS.assignments(c.YEAR)))

@@ -8,8 +8,8 @@ import click
 import pytest
 
 from conftest import ROOT
-from pipeline.cli import cli
-from pipeline.findings import CATALOGUE
+from pipeline.cli.main import cli
+from pipeline.model.findings import CATALOGUE
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:
@@ -41,3 +41,14 @@ def test_every_finding_code_is_in_the_guide() -> None:
     guide = (ROOT / "docs" / "huong-dan-su-dung.md").read_text(encoding="utf-8")
     missing = [code for code in CATALOGUE if f"`{code}`" not in guide]
     assert missing == []
+
+
+def test_guide_table_is_in_step_with_the_catalogue() -> None:
+    """Each code of the guide's table has the catalogue's severity; the table names no unknown code."""
+    guide = (ROOT / "docs" / "huong-dan-su-dung.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]+) \|", guide, re.M)
+    assert rows
+    for code, severity in rows:
+        assert code in CATALOGUE, code
+        assert severity.strip() == CATALOGUE[code].severity.label, code
+    assert sorted({c for c, _ in rows}) == sorted(CATALOGUE)

@@ -19,18 +19,24 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import layout
-from pipeline.assignments import by_agency
-from pipeline.cli import main
-from pipeline.emails import Attachment, build_message, to_bytes
-from pipeline.errors import UsageError
-from pipeline.generate import (
+from pipeline.model import layout
+from pipeline.model.assignments import by_agency
+from pipeline.cli.main import main
+from pipeline.mail import Attachment, build_message, to_bytes
+from pipeline.model.errors import UsageError
+from pipeline.generate.workbooks import (
     GenerateResult, NothingToGenerate, escaped, generate, substitute_xml, workbook_name,
 )
-from pipeline.template_master import (
-    PLACEHOLDER, PLACEHOLDERS, TEMPLATE_FILE, TemplateError, header_columns, init_template, row_height,
+from pipeline.generate.master import (
+    LOCAL_STATUS_LABELS, PLACEHOLDER, PLACEHOLDERS, STATUS_LABELS, TemplateError, header_columns, row_height,
 )
-from pipeline.workspace import Workspace, load_workspace
+from pipeline.workspace.templates import SUBMISSION_TEMPLATE as TEMPLATE_FILE
+
+
+def init_template(path: Path) -> None:
+    install_template(TEMPLATE_FILE, path)
+from pipeline.workspace.load import Workspace, load_workspace
+from pipeline.workspace.templates import install_template
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2015
@@ -230,7 +236,7 @@ def test_protection_without_password(books: dict[str, Workbook]) -> None:
 
 
 def test_status_dropdown_per_role_and_numbers_at_least_zero(books: dict[str, Workbook]) -> None:
-    for code, statuses in (("YTE", layout.STATUSES), ("LAK", layout.DISTRICT_STATUSES)):
+    for code, statuses in (("YTE", STATUS_LABELS), ("LAK", LOCAL_STATUS_LABELS)):
         report = books[code][layout.SHEET_REPORT]
         rows = report_rows(report)
         status_col = letter(report, "status")
@@ -246,7 +252,7 @@ def test_status_dropdown_per_role_and_numbers_at_least_zero(books: dict[str, Wor
         assert not validations(report, f"{status_col}{beyond}")
     other = books["LAK"][layout.SHEET_OTHER]
     (dv,) = validations(other, "D500")
-    assert dv.formula1 == '"' + ",".join(layout.STATUSES) + '"'
+    assert dv.formula1 == '"' + ",".join(STATUS_LABELS) + '"'
     assert validations(other, "F500")[0].type == "decimal"
 
 
@@ -582,7 +588,7 @@ def test_message_builder_encodes_vietnamese_names(tmp_path: Path) -> None:
 
 
 def test_cli_generate_prints_a_vietnamese_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import pipeline.cli_generate  # noqa: F401  (registers the commands until cli.py imports it)
+    import pipeline.cli.generate  # noqa: F401  (registers the commands until cli.py imports it)
 
     root = copy_workspace(tmp_path / "ws")
     assert main(["-w", str(root), "generate", "--year", "2015"]) == 0
@@ -599,7 +605,7 @@ def test_cli_generate_prints_a_vietnamese_summary(tmp_path: Path, capsys: pytest
 
 
 def test_cli_template_init_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import pipeline.cli_generate  # noqa: F401
+    import pipeline.cli.generate  # noqa: F401
 
     root = copy_workspace(tmp_path / "ws", templates=False)
     assert main(["-w", str(root), "template", "init"]) == 0

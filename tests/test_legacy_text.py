@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.legacy_text import (
+from pipeline.read.legacy import (
     TCVN3,
     TCVN3_TO_UNICODE,
     VNI,

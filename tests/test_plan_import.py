@@ -9,10 +9,10 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from pipeline.agencies import Registry
-from pipeline.cli import cli
-from pipeline.errors import ConfigError
-from pipeline.plan import Plan
+from pipeline.model.agencies import Registry
+from pipeline.cli.main import cli
+from pipeline.model.errors import ConfigError
+from pipeline.model.plan import Plan
 from pipeline.plan_import import import_plan
 
 from conftest import ROOT, SEED

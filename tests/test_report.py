@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 
 from conftest import ROOT
-from pipeline.report import build_report
-from pipeline.report_context import vn_number
-from pipeline.workspace import load_workspace
+from pipeline.cycle import report as build_report
+from pipeline.model.numbers import vn_number
+from pipeline.workspace.load import load_workspace
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -43,7 +43,7 @@ def _docx_numbers(path: Path) -> dict[str, str]:
 
 def test_numbers_agree_in_docx_workbook_and_merged_table(built) -> None:  # type: ignore[no-untyped-def]
     ws, result = built
-    merged = result.summary.check.merged.rows
+    merged = result.summary.merged.rows
     sums = {k: float(merged[k].sum()) for k in ("events", "people", "money_state", "money_other")}
     book = openpyxl.load_workbook(result.workbook, data_only=True)
     sheet = book["Theo hoạt động"]
@@ -103,7 +103,7 @@ def test_summary_workbook_sheets_and_charts(built) -> None:  # type: ignore[no-u
 
 
 def test_agency_text_is_never_a_formula(tmp_path: Path) -> None:
-    from pipeline.xlsx import formats, workbook, write
+    from pipeline.outputs.xlsx import formats, workbook, write
 
     path = tmp_path / "t.xlsx"
     with workbook(path) as book:

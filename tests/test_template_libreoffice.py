@@ -23,10 +23,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import layout
-from pipeline.generate import GenerateResult, generate
-from pipeline.template_master import TEMPLATE_FILE, header_columns
-from pipeline.workspace import load_workspace
+from pipeline.model import layout
+from pipeline.model.vocab import Status
+from pipeline.generate.workbooks import GenerateResult, generate
+from pipeline.generate.master import LOCAL_STATUS_LABELS, STATUS_LABELS, header_columns
+from pipeline.workspace.templates import SUBMISSION_TEMPLATE as TEMPLATE_FILE
+from pipeline.workspace.load import load_workspace
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice không có trên máy")
 
@@ -107,7 +109,7 @@ def test_xlsx_resave_keeps_dropdown_text_and_identity(converted: tuple[GenerateR
     report = wb[layout.SHEET_REPORT]
     assert [(r["activity_id"], r["content"], r["role"]) for r in report_rows(report)] == \
         [(r["activity_id"], r["content"], r["role"]) for r in rows]
-    statuses = layout.DISTRICT_STATUSES if code == "LAK" else layout.STATUSES
+    statuses = LOCAL_STATUS_LABELS if code == "LAK" else STATUS_LABELS
     last = rows[-1]["row"]
     (dv,) = validations(report, f"{letter(report, 'status')}{last}")
     assert dv.type == "list" and dv.formula1 == '"' + ",".join(statuses) + '"'
@@ -135,7 +137,7 @@ def test_master_resaved_by_libreoffice_still_generates(converted: tuple[Generate
     rows = report_rows(report)
     assert [r["activity_id"] for r in rows] == [f"HD{i:02d}" for i in range(1, 20)]
     (dv,) = validations(report, f"{letter(report, 'status')}{rows[-1]['row']}")
-    assert layout.STATUS_NOT_APPLICABLE in dv.formula1
+    assert Status.NOT_APPLICABLE.label in dv.formula1
     assert report.freeze_panes == "C6" and report.print_title_rows == "$4:$5"
     assert report[f"{letter(report, 'result')}{rows[-1]['row']}"].protection.locked is False
 

@@ -1,4 +1,4 @@
-"""Tests for pipeline.unpack: walking the inbox read-only and expanding zips and e-mails."""
+"""Tests for pipeline.intake.unpack: walking the inbox read-only and expanding zips and e-mails."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.unpack as unpack
-from pipeline.guard import Limits
-from pipeline.unpack import SEP, Member, iter_members
+import pipeline.intake.unpack as unpack
+from pipeline.intake.limits import Limits
+from pipeline.intake.unpack import SEP, Member, iter_members
 
 try:  # helpers shared with the guard tests (pytest puts tests/ on sys.path in its default mode)
     from test_guard import cfb, deflated_zeros, make_xls, make_xlsx, raw_zip

@@ -1,4 +1,4 @@
-"""Tests for pipeline.values: status, number, date and text normalisation of single cells."""
+"""Tests for pipeline.read.values: status, number, date and text normalisation of single cells."""
 
 from __future__ import annotations
 
@@ -11,12 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.values import (
+from pipeline.read.values import (
     CODES,
-    STATUS_DONE,
-    STATUS_IN_PROGRESS,
-    STATUS_NOT_APPLICABLE,
-    STATUS_NOT_STARTED,
     Parsed,
     clean_text,
     parse_date,
@@ -24,6 +20,10 @@ from pipeline.values import (
     parse_status,
 )
 
+from pipeline.model.vocab import Status
+
+STATUS_NOT_STARTED, STATUS_IN_PROGRESS = Status.NOT_STARTED, Status.IN_PROGRESS
+STATUS_DONE, STATUS_NOT_APPLICABLE = Status.DONE, Status.NOT_APPLICABLE
 NORMALISED = "status-normalised"
 INVALID = "status-invalid"
 NA_NOT_ALLOWED = "status-not-applicable-not-allowed"
@@ -136,7 +136,7 @@ def test_parse_status(value: object, allow: bool, expected: Parsed) -> None:
 def test_status_canonical_values_are_nfc() -> None:
     """The canonical constants are NFC whatever the source file encoding did."""
     for status in (STATUS_NOT_STARTED, STATUS_IN_PROGRESS, STATUS_DONE, STATUS_NOT_APPLICABLE):
-        assert is_nfc(status)
+        assert is_nfc(status.label)
 
 
 # ---------------------------------------------------------------------------
@@ -500,12 +500,12 @@ def test_vietnamese_decimal_comma_round_trip(whole: int, cents: int) -> None:
     st.sampled_from([str.upper, str.lower, without_marks, lambda s: f" {s}. ", lambda s: s.replace(" ", "  ")]),
     st.booleans(),
 )
-def test_status_respellings_normalise(status: str, respell: Callable[[str], str], decompose: bool) -> None:
+def test_status_respellings_normalise(status: Status, respell: Callable[[str], str], decompose: bool) -> None:
     """Case, spacing, punctuation, missing diacritics and NFD never change the status read."""
-    text = respell(status)
+    text = respell(status.label)
     if decompose:
         text = nfd(text)
-    expected_code = None if unicodedata.normalize("NFC", text).strip() == status else NORMALISED
+    expected_code = None if unicodedata.normalize("NFC", text).strip() == status.label else NORMALISED
     assert parse_status(text, allow_not_applicable=False) == Parsed(status, expected_code)
 
 

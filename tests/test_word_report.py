@@ -19,8 +19,12 @@ from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from pipeline.word_report import render_report
-from pipeline.word_template import build_default_template
+from pipeline.outputs.word.render import render_report
+from pipeline.workspace.templates import REPORT_TEMPLATE, install_template
+
+
+def build_default_template(path: Path) -> None:
+    install_template(REPORT_TEMPLATE, path)
 
 TNR = "Times New Roman"
 THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
@@ -49,6 +53,8 @@ def sample_context(chart: bytes | None = None) -> dict[str, Any]:
     return {
         "authority": "UBND TỈNH ĐẮK LẮK",
         "department": "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",
+        "department_name": "Sở Lao động - Thương binh và Xã hội",
+        "plan_title": "Kế hoạch triển khai các Khuyến nghị của Ủy ban về Quyền trẻ em của Liên hợp quốc",
         "number_line": "Số:        /BC-SLĐTBXH",
         "place_date": "Đắk Lắk, ngày      tháng      năm 2026",
         "title": "BÁO CÁO",
