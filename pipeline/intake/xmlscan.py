@@ -1,4 +1,10 @@
-"""XML parts of OOXML and ODS workbooks scanned as bytes: DOCTYPE/ENTITY anywhere, cell extents, sheet counts."""
+"""XML parts of OOXML and ODS workbooks scanned as bytes: DOCTYPE/ENTITY anywhere, cell extents, sheet counts.
+
+Longer than most modules on purpose: the OOXML and ODS analysers share one tokenizer, one
+streaming state machine (parts arrive in chunks while they are inflated) and the workbook-wide
+counters, and every limit they enforce is tested against both. Split apart, each half would
+need the other's internals.
+"""
 
 from __future__ import annotations
 
