@@ -42,6 +42,7 @@ class ReportResult:
     document: Path
     summary: YearSummary
     history: tuple[YearSummary, ...]
+    years: tuple[int, ...]  # every year with data that went into the report
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def _report(ws: Workspace, year: int | None, period: tuple[int, int] | None, che
                             period)
     document = folder / doc_name
     render_report(ws.settings.templates_dir / REPORT_TEMPLATE, context, document)
-    return ReportResult(workbook_path, document, summary, tuple(history))
+    return ReportResult(workbook_path, document, summary, tuple(history), tuple(years))
 
 
 def run(ws: Workspace, year: int, progress: Progress | None = None, on_total: Progress | None = None) -> RunResult:

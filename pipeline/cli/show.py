@@ -87,7 +87,7 @@ def report_json(result: ReportResult) -> dict[str, Any]:
     """The report as plain data for scripts."""
     acts = result.summary.activities
     return {"workbook": str(result.workbook), "document": str(result.document),
-            "years": [h.year for h in result.history] + [result.summary.year],
+            "years": list(result.years),
             "totals": {k: float(acts[k].sum()) for k in ("events", "people", "money_state", "money_other")}}
 
 

@@ -1,0 +1,48 @@
+"""What the check of one year found: every file's result and outcome, and where each agency stands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pipeline.check.select import FileOutcome
+from pipeline.check.status import AgencyStatus
+from pipeline.model.findings import Finding
+from pipeline.model.submission import FileResult, Submission
+from pipeline.model.vocab import AgencyState, Outcome
+
+
+@dataclass
+class CheckResult:
+    """Everything the check found for one year."""
+
+    year: int
+    deadline: dt.date
+    files: list[FileResult]
+    outcomes: list[FileOutcome]
+    overrides: list[Finding]
+    agencies: list[AgencyStatus]
+    # (bytes, kind) of the files that get a feedback copy, by display path
+    sources: Mapping[str, tuple[bytes, str]] = field(default_factory=dict, repr=False)
+
+    def counted(self) -> list[tuple[str, Submission]]:
+        """(path, submission) of the files that go into the merge."""
+        keep = {o.path for o in self.outcomes if o.outcome.merged}
+        return [(f.path, f.submission) for f in self.files if f.path in keep and f.submission is not None]
+
+    def findings(self) -> list[Finding]:
+        """Every finding of every file, then the officer's overrides."""
+        return [f for r in self.files for f in r.findings] + self.overrides
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a file is rejected or an expected agency has sent nothing, else 0."""
+        # a file the officer excluded is a decision taken, not something left to act on
+        excluded = {f.file for f in self.overrides if f.code == "excluded-by-officer"}
+        bad = any(o.outcome == Outcome.REJECTED and o.path not in excluded for o in self.outcomes)
+        missing = any(a.state in (AgencyState.MISSING, AgencyState.REJECTED) for a in self.agencies)
+        return 1 if bad or missing else 0

@@ -1,0 +1,1 @@
+"""The `baocao` command: thin click commands over `pipeline.cycle`."""

@@ -1,0 +1,1 @@
+"""The counted submissions merged into tables and the counts the report speaks of."""

@@ -1,0 +1,125 @@
+"""What `baocao check` writes: the check workbook, feedback copies, and e-mail drafts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path, PurePath
+
+from pipeline.check.result import CheckResult
+from pipeline.mail import Attachment, addresses, build_message, department_sender, department_tag, write_eml
+from pipeline.model.findings import Finding
+from pipeline.model.text import ascii_slug
+from pipeline.model.vocab import AgencyState, FileKind, Outcome, Severity
+from pipeline.outputs.check_workbook import write_check_workbook
+from pipeline.outputs.feedback import SHEET_FIXES, write_feedback_copy
+from pipeline.workspace.load import Workspace
+
+
+# Advice about the file format alone is not worth a letter to the agency.
+QUIET = {"legacy-format", "macro-workbook"}
+
+
+def write_check_outputs(ws: Workspace, result: CheckResult) -> dict[str, Path]:
+    """Everything under outbox/<year>/kiem-tra/, replaced on each run; returns what was written."""
+    folder = ws.settings.outbox(result.year) / "kiem-tra"
+    for sub in ("phan-hoi", "thu"):
+        shutil.rmtree(folder / sub, ignore_errors=True)  # stale feedback from an earlier run
+    workbook = folder / f"kiem-tra-{result.year}.xlsx"
+    write_check_workbook(ws, result, workbook)
+    feedback = _feedback(ws, result, folder)
+    reminders = _reminders(ws, result, folder)
+    written = {"Tệp kiểm tra": workbook}
+    if feedback:
+        written["Bản phản hồi cho đơn vị"] = folder / "phan-hoi"
+    if feedback or reminders:
+        written["Thư nháp (phản hồi, nhắc nộp)"] = folder / "thu"
+    return written
+
+
+def _feedback(ws: Workspace, result: CheckResult, folder: Path) -> int:
+    """A marked copy and a draft e-mail for each counted-or-rejected file that has findings."""
+    count = 0
+    outcome = {o.path: o.outcome for o in result.outcomes}
+    for f in result.files:
+        if not any(x.code not in QUIET for x in f.findings) or f.agency is None or f.path not in result.sources:
+            continue
+        if outcome[f.path] in (Outcome.SUPERSEDED, Outcome.DUPLICATE):
+            continue
+        agency = ws.registry.get(f.agency)
+        data, kind = result.sources[f.path]
+        name = f"{agency.code}_{ascii_slug(agency.short_name)}_{result.year}_can-sua.xlsx"
+        copy = write_feedback_copy(data, kind, list(f.findings), folder / "phan-hoi" / name, department_tag(ws))
+        has_errors = any(x.severity == Severity.ERROR for x in f.findings)
+        subject = (f"Đề nghị chỉnh sửa báo cáo năm {result.year}" if has_errors
+                   else f"Đã nhận báo cáo năm {result.year}, một số điểm cần lưu ý")
+        msg = build_message(department_sender(ws), addresses(agency.email, agency.name),
+                            f"[{department_tag(ws)}] {subject} — {agency.short_name}",
+                            _feedback_body(ws, result, f.path, list(f.findings), kind),
+                            [Attachment.from_path(copy)])
+        write_eml(msg, folder / "thu" / f"{agency.code}_phan-hoi_{result.year}.eml")
+        count += 1
+    return count
+
+
+def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list[Finding], kind: str) -> str:
+    errors = [f for f in findings if f.severity == Severity.ERROR]
+    warnings = [f for f in findings if f.severity != Severity.ERROR]
+    contact = ws.settings.contact
+    lines = [
+        "Kính gửi Quý cơ quan, đơn vị,",
+        "",
+        f"{ws.settings.department} đã nhận được báo cáo năm {result.year} của Quý đơn vị "
+        f"(tệp “{PurePath(path.split(' » ')[-1]).name}”) và trân trọng cảm ơn.",
+    ]
+    if errors:
+        lines += ["", f"Qua kiểm tra, báo cáo còn {len(errors)} lỗi cần chỉnh sửa trước khi tổng hợp:"]
+        lines += [f"  - {_where(f)}{f.message_vi}" for f in errors[:30]]
+    if warnings:
+        lead = "Ngoài ra có" if errors else "Qua kiểm tra, báo cáo có"
+        lines += ["", f"{lead} {len(warnings)} điểm cần lưu ý (không bắt buộc sửa):"]
+        lines += [f"  - {_where(f)}{f.message_vi}" for f in warnings[:15]]
+        if len(warnings) > 15:
+            lines.append(f"  - … và {len(warnings) - 15} điểm khác (xem trang “{SHEET_FIXES}” trong tệp đính kèm).")
+    attached = f"Tệp đính kèm là bản phản hồi: trang “{SHEET_FIXES}” liệt kê từng điểm"
+    if FileKind(kind).ooxml and any(x.cell for x in findings):
+        attached += "; trong bảng, các ô liên quan được tô màu (đỏ: lỗi, cam: lưu ý) và có ghi chú"
+    lines += ["", attached + ".",
+              "Đề nghị Quý đơn vị chỉnh sửa trên tệp biểu mẫu đã điền và gửi lại bằng cách trả lời thư này."
+              if errors else "Báo cáo đã được đưa vào tổng hợp; Quý đơn vị không cần gửi lại.",
+              "", f"Mọi thông tin xin liên hệ: {contact.name}, điện thoại {contact.phone}, email {contact.email}.",
+              "", "Trân trọng./."]
+    return "\n".join(lines)
+
+
+def _where(f: Finding) -> str:
+    parts = [p for p in (f.sheet, f"ô {f.cell}" if f.cell else "") if p]
+    return f"[{', '.join(parts)}] " if parts else ""
+
+
+def _reminders(ws: Workspace, result: CheckResult, folder: Path) -> int:
+    """A reminder draft to each expected agency that has sent nothing, with its blank workbook."""
+    count = 0
+    deadline = f"{result.deadline:%d/%m/%Y}"
+    blank_dir = ws.settings.outbox(result.year) / "mau"
+    contact = ws.settings.contact
+    for status in result.agencies:
+        if status.state != AgencyState.MISSING:
+            continue
+        agency = ws.registry.get(status.agency)
+        blanks = sorted(blank_dir.glob(f"{agency.code}_*_{result.year}.xlsx")) if blank_dir.is_dir() else []
+        body = "\n".join([
+            "Kính gửi Quý cơ quan, đơn vị,",
+            "",
+            f"Đến nay {ws.settings.department} chưa nhận được báo cáo kết quả thực hiện Kế hoạch "
+            f"{ws.plan.decision} năm {result.year} của Quý đơn vị (hạn nộp {deadline}).",
+            "Đề nghị Quý đơn vị khẩn trương điền biểu mẫu " + ("đính kèm" if blanks else "đã được gửi")
+            + " và gửi lại bằng cách trả lời thư này.",
+            "", f"Mọi thông tin xin liên hệ: {contact.name}, điện thoại {contact.phone}, email {contact.email}.",
+            "", "Trân trọng./.",
+        ])
+        msg = build_message(department_sender(ws), addresses(agency.email, agency.name),
+                            f"[{department_tag(ws)}] Nhắc gửi báo cáo năm {result.year} — {agency.short_name}", body,
+                            [Attachment.from_path(p) for p in blanks[:1]])
+        write_eml(msg, folder / "thu" / f"{agency.code}_nhac-nop_{result.year}.eml")
+        count += 1
+    return count

@@ -1,0 +1,1 @@
+"""The Word report: context from the consolidated tables, rendered into the editable template."""
