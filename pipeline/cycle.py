@@ -1,34 +1,38 @@
 """The yearly cycle as library calls: generate, check, report, run. The only orchestration.
 
 The command line and the web desk call these functions and nothing else; each stage below is
-called in the direction the data flows, never back.
+called in the direction the data flows, never back. Every call that writes holds the
+workspace's lock, and builds its outputs in a fresh folder that replaces the year's folder only
+when complete (pipeline.workspace.outbox).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from concurrent.futures import Future
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.check.result import CheckResult
 from pipeline.check.run import run_check
 from pipeline.consolidate.summary import YearSummary, combine, summarise
-from pipeline.generate.workbooks import GenerateResult
+from pipeline.generate.workbooks import DRAFTS_DIR, SEND_LIST, WORKBOOKS_DIR, GenerateResult
 from pipeline.generate.workbooks import generate as generate_workbooks
+from pipeline.isolation import Limits
 from pipeline.model.errors import UsageError
 from pipeline.model.plan import Plan
 from pipeline.outputs.chart import ChartRenderer
-from pipeline.outputs.check_outputs import write_check_outputs
+from pipeline.outputs.check_outputs import CHECK_DIR, write_check_outputs
 from pipeline.outputs.summary_workbook import write_summary_workbook
 from pipeline.outputs.word.context import build_context
 from pipeline.outputs.word.render import render_report
 from pipeline.plan_import import import_plan as parse_decision
-from pipeline.workspace.load import Workspace, load_workspace
+from pipeline.workspace.load import Workspace
+from pipeline.workspace.outbox import replacing, workspace_lock
 from pipeline.workspace.plan_file import load_plan, write_plan
 from pipeline.workspace.registry import load_registry
-from pipeline.workspace.settings import load_settings
+from pipeline.workspace.settings import Settings, load_settings
 from pipeline.workspace.templates import REPORT_TEMPLATE, SUBMISSION_TEMPLATE, install_template
 
 Progress = Callable[[int], None]
@@ -61,6 +65,13 @@ class RunResult:
     report: ReportResult
 
 
+@contextmanager
+def _writing(settings: Settings) -> Iterator[None]:
+    """One command at a time on a workspace."""
+    with workspace_lock(settings.outbox_dir):
+        yield
+
+
 def import_plan(root: Path, source: Path, plan_id: str | None = None) -> tuple[Plan, Path, Path]:
     """The plan register from the decision (.txt or .docx); activity ids kept from the register already there."""
     settings = load_settings(root)
@@ -69,13 +80,31 @@ def import_plan(root: Path, source: Path, plan_id: str | None = None) -> tuple[P
     csv_path, meta_path = settings.plan_dir / f"{pid}.csv", settings.plan_dir / f"{pid}.toml"
     existing = load_plan(csv_path, meta_path, registry) if csv_path.is_file() and meta_path.is_file() else None
     plan = parse_decision(source, registry, pid, existing)
-    write_plan(plan, csv_path, meta_path)
+    with _writing(settings):
+        write_plan(plan, csv_path, meta_path)
     return plan, csv_path, meta_path
+
+
+def _rebase(path: Path, staging: Path, final: Path) -> Path:
+    return final / path.relative_to(staging) if path.is_relative_to(staging) else path
 
 
 def generate(ws: Workspace, year: int) -> GenerateResult:
     """One workbook and request e-mail per agency with something to report in `year`."""
-    return generate_workbooks(ws, year)
+    final = ws.settings.outbox(year)
+
+    def files() -> set[Path]:
+        return {p for d in (final / WORKBOOKS_DIR, final / DRAFTS_DIR) if d.is_dir() for p in d.iterdir()}
+
+    with _writing(ws.settings):
+        before = files()
+        with replacing(final, {WORKBOOKS_DIR, DRAFTS_DIR, SEND_LIST}) as staging:
+            made = generate_workbooks(ws, year, out_dir=staging)
+    return dataclasses.replace(
+        made, folder=final, send_list=_rebase(made.send_list, staging, final),
+        workbooks=tuple(dataclasses.replace(w, workbook=_rebase(w.workbook, staging, final),
+                                            draft=_rebase(w.draft, staging, final)) for w in made.workbooks),
+        removed=tuple(sorted(before - files())))
 
 
 def init_template(root: Path, force: bool = False) -> Path:
@@ -83,7 +112,8 @@ def init_template(root: Path, force: bool = False) -> Path:
     settings = load_settings(root)
     path = settings.templates_dir / SUBMISSION_TEMPLATE
     if path.exists() and not force:
-        raise UsageError(f"mẫu gốc {settings.display(path)} đã có; thêm --force để ghi đè (các chỉnh sửa trong mẫu sẽ mất)")
+        raise UsageError(f"mẫu gốc {settings.display(path)} đã có; thêm --force để ghi đè (các chỉnh sửa trong mẫu "
+                         "sẽ mất)")
     install_template(SUBMISSION_TEMPLATE, path)
     return path
 
@@ -91,46 +121,29 @@ def init_template(root: Path, force: bool = False) -> Path:
 def _inbox_or_fail(ws: Workspace, year: int) -> None:
     inbox = ws.settings.inbox(year)
     if not inbox.is_dir():
-        raise UsageError(f"chưa có thư mục {ws.settings.display(inbox)}/ của năm {year}. Hãy tạo thư mục này và lưu vào đó "
-                         "các tệp các đơn vị gửi về, rồi chạy lại.")
+        raise UsageError(f"chưa có thư mục {ws.settings.display(inbox)}/ của năm {year}. Hãy tạo thư mục này và lưu "
+                         "vào đó các tệp các đơn vị gửi về, rồi chạy lại.")
+
+
+def _check(ws: Workspace, year: int, staging: Path, engine: str, workers: int | None, limits: Limits,
+           progress: Progress | None, on_total: Progress | None) -> CheckRun:
+    result = run_check(ws, year, engine=engine, workers=workers, progress=progress, on_total=on_total, limits=limits)
+    written = write_check_outputs(ws, result, staging, workers, limits)
+    return CheckRun(result, {label: ws.settings.outbox(year) / path for label, path in written.items()})
 
 
 def check(ws: Workspace, year: int, engine: str = "calamine", workers: int | None = None,
-          progress: Progress | None = None, on_total: Progress | None = None) -> CheckRun:
+          progress: Progress | None = None, on_total: Progress | None = None,
+          limits: Limits = Limits()) -> CheckRun:
     """Check every file of inbox/<year>/ and write the check workbook, feedback copies and drafts."""
     _inbox_or_fail(ws, year)
-    result = run_check(ws, year, engine=engine, workers=workers, progress=progress, on_total=on_total)
-    return CheckRun(result, write_check_outputs(ws, result))
+    with _writing(ws.settings), replacing(ws.settings.outbox(year), {CHECK_DIR}) as staging:
+        return _check(ws, year, staging, engine, workers, limits, progress, on_total)
 
 
 def years_with_data(ws: Workspace, start: int, end: int) -> list[int]:
     """Years in [start, end] whose inbox folder exists."""
     return [y for y in range(start, end + 1) if ws.settings.inbox(y).is_dir()]
-
-
-def _check_earlier(root: Path, year: int) -> CheckResult:
-    """An earlier year's check, run in the helper process for the report's comparison."""
-    return run_check(load_workspace(root), year, workers=1)
-
-
-def _resolve(future: Future[CheckResult] | None, fallback: Callable[[], CheckResult]) -> CheckResult:
-    """The helper's result, or the work done here if the helper failed."""
-    if future is not None:
-        try:
-            return future.result(timeout=600)
-        except Exception:
-            pass
-    return fallback()
-
-
-def _start_earlier(ws: Workspace, renderer: ChartRenderer, years: list[int]) -> dict[int, Future[CheckResult]]:
-    """Earlier years checked in the chart's helper process while this one works."""
-    out: dict[int, Future[CheckResult]] = {}
-    for y in years:
-        future = renderer.submit(_check_earlier, ws.settings.root, y)
-        if future is not None:
-            out[y] = future
-    return out
 
 
 def _chart_pairs(summary: YearSummary) -> list[tuple[str, str]]:
@@ -159,54 +172,58 @@ def _report_years(ws: Workspace, year: int | None, period: tuple[int, int] | Non
     return [*years_with_data(ws, plan.start_year, year - 1), year]
 
 
-def report(ws: Workspace, year: int | None = None, period: tuple[int, int] | None = None,
-           checks: dict[int, CheckResult] | None = None, renderer: ChartRenderer | None = None) -> ReportResult:
-    """Consolidate the year (with earlier years for comparison) or a period, and write both outputs."""
-    own = renderer is None
-    chart = renderer or ChartRenderer()
-    try:
-        return _report(ws, year, period, dict(checks or {}), chart)
-    finally:
-        if own:
-            chart.close()
+def _report_names(year: int | None, period: tuple[int, int] | None) -> tuple[str, str, str]:
+    """(folder name, workbook name, document name) of a year's report or a period's review."""
+    if period is not None:
+        stem = f"{period[0]}-{period[1]}"
+        return stem, f"tong-hop-{stem}.xlsx", f"bao-cao-tong-ket-{stem}.docx"
+    return str(year), f"tong-hop-{year}.xlsx", f"bao-cao-{year}.docx"
 
 
 def _report(ws: Workspace, year: int | None, period: tuple[int, int] | None, checks: dict[int, CheckResult],
-            renderer: ChartRenderer) -> ReportResult:
+            renderer: ChartRenderer, staging: Path) -> ReportResult:
     years = _report_years(ws, year, period, checks)
-    pending = _start_earlier(ws, renderer, [y for y in years[:-1] if y not in checks])
     summaries = []
     for y in years:
         if y not in checks:
-            checks[y] = _resolve(pending.get(y), functools.partial(run_check, ws, y))
+            checks[y] = run_check(ws, y)
         summaries.append(summarise(ws, checks[y]))
     if period is not None:
         summary, history = combine(summaries), summaries
-        stem = f"{period[0]}-{period[1]}"
-        doc_name = f"bao-cao-tong-ket-{stem}.docx"
     else:
         summary, history = summaries[-1], summaries[:-1]
-        stem = str(summary.year)
-        doc_name = f"bao-cao-{stem}.docx"
-    folder = ws.settings.outbox(stem)
-    workbook_path = folder / f"tong-hop-{stem}.xlsx"
-    write_summary_workbook(ws, summary, workbook_path, history, period)
+    stem, workbook_name, doc_name = _report_names(year, period)
+    write_summary_workbook(ws, summary, staging / workbook_name, history, period)
     context = build_context(ws, summary, history if history else None, renderer.render(_chart_pairs(summary)),
                             period)
-    document = folder / doc_name
-    render_report(ws.settings.templates_dir / REPORT_TEMPLATE, context, document)
-    return ReportResult(workbook_path, document, summary, tuple(history), tuple(years))
+    render_report(ws.settings.templates_dir / REPORT_TEMPLATE, context, staging / doc_name)
+    final = ws.settings.outbox(stem)
+    return ReportResult(final / workbook_name, final / doc_name, summary, tuple(history), tuple(years))
 
 
-def run(ws: Workspace, year: int, progress: Progress | None = None, on_total: Progress | None = None) -> RunResult:
-    """Check the year, write the check's outputs, then the report: the usual yearly command."""
-    _inbox_or_fail(ws, year)
-    renderer = ChartRenderer()  # works on the second core while the check runs on the first
+def report(ws: Workspace, year: int | None = None, period: tuple[int, int] | None = None) -> ReportResult:
+    """Consolidate the year (with earlier years for comparison) or a period, and write both outputs."""
+    stem, workbook_name, doc_name = _report_names(year, period)
+    _report_years(ws, year, period, {})
+    renderer = ChartRenderer()
     try:
-        earlier = _start_earlier(ws, renderer, years_with_data(ws, ws.plan.start_year, year - 1))
-        checked = check(ws, year, progress=progress, on_total=on_total)
-        checks = {y: _resolve(f, functools.partial(run_check, ws, y)) for y, f in earlier.items()}
-        built = report(ws, year, checks={**checks, year: checked.result}, renderer=renderer)
+        with _writing(ws.settings), replacing(ws.settings.outbox(stem), {workbook_name, doc_name}) as staging:
+            return _report(ws, year, period, {}, renderer, staging)
+    finally:
+        renderer.close()
+
+
+def run(ws: Workspace, year: int, progress: Progress | None = None, on_total: Progress | None = None,
+        limits: Limits = Limits()) -> RunResult:
+    """Check the year, write the check's outputs, then the report — all swapped in together."""
+    _inbox_or_fail(ws, year)
+    _, workbook_name, doc_name = _report_names(year, None)
+    renderer = ChartRenderer()  # imports matplotlib on the second core while the check runs on the first
+    try:
+        with _writing(ws.settings), \
+                replacing(ws.settings.outbox(year), {CHECK_DIR, workbook_name, doc_name}) as staging:
+            checked = _check(ws, year, staging, "calamine", None, limits, progress, on_total)
+            built = _report(ws, year, None, {year: checked.result}, renderer, staging)
     finally:
         renderer.close()
     return RunResult(checked, built)

@@ -33,9 +33,8 @@ class Context:
     engine: str = "calamine"
 
 
-# What checking one inbox entry gives: per member, its result and, for a file that gets a
-# feedback copy, its bytes and kind.
-Checked = list[tuple[FileResult, "bytes | None", str]]
+# What checking one inbox entry gives: a result per member (one, or several for a zip or e-mail).
+Checked = list[FileResult]
 
 
 def content_hash(sub: Submission) -> str:
@@ -61,7 +60,7 @@ def _status(findings: list[Finding]) -> Outcome:
 def check_member(member: Member, ctx: Context) -> FileResult:
     """Check one file (or one attachment); never raises."""
     base: dict[str, Any] = {"path": member.path, "kind": member.kind, "email_date": member.email_date,
-                            "mtime": member.mtime}
+                            "mtime": member.mtime, "digest": hashlib.sha256(member.data).hexdigest()}
     try:
         return _check_member(member, ctx, base)
     except Exception as exc:  # a hostile or broken file must never stop the run
@@ -134,15 +133,6 @@ def _fingerprint(rows: tuple[tuple[str, str], ...]) -> str:
     return fingerprint(list(rows))
 
 
-def wants_source(result: FileResult, kind: str) -> bool:
-    """Files that get a feedback copy: a spreadsheet of a known agency with findings."""
-    return bool(result.findings) and FileKind(kind).spreadsheet and result.agency is not None
-
-
 def check_entry(entry: Path | Rejection, display: str, ctx: Context) -> Checked:
     """Read, unpack, guard and check one inbox file (every member of a zip or e-mail); never raises."""
-    out: Checked = []
-    for member in members_of(entry, display):
-        result = check_member(member, ctx)
-        out.append((result, member.data if wants_source(result, member.kind) else None, member.kind))
-    return out
+    return [check_member(member, ctx) for member in members_of(entry, display)]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline.check.select import FileOutcome
 from pipeline.check.status import AgencyStatus
@@ -23,8 +22,6 @@ class CheckResult:
     outcomes: list[FileOutcome]
     overrides: list[Finding]
     agencies: list[AgencyStatus]
-    # (bytes, kind) of the files that get a feedback copy, by display path
-    sources: Mapping[str, tuple[bytes, str]] = field(default_factory=dict, repr=False)
 
     def counted(self) -> list[tuple[str, Submission]]:
         """(path, submission) of the files that go into the merge."""

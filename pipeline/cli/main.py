@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -30,17 +33,49 @@ def _usage_vi(exc: click.ClickException) -> str:
     return exc.format_message()
 
 
+class Terminated(BaseException):
+    """The process was asked to stop (SIGTERM): unwind like Ctrl-C, so that every worker is stopped."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _stopped(code: int) -> int:
+    """One line for an interruption; a second Ctrl-C while the run tidies up is ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, ValueError):
+        click.echo("Đã dừng theo yêu cầu; các tệp kết quả giữ nguyên như trước lần chạy này.", err=True)
+    return code
+
+
+def _os_error(exc: OSError) -> str:
+    """The officer's reading of a disk or permission problem outside the atomic writer."""
+    where = exc.filename or "tệp"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"ổ đĩa đã đầy khi ghi {where}. Hãy giải phóng dung lượng rồi chạy lại."
+    if exc.errno == errno.EROFS:
+        return f"không ghi được {where}: ổ đĩa chỉ cho đọc. Hãy chọn thư mục khác rồi chạy lại."
+    if isinstance(exc, PermissionError):
+        return f"không có quyền đọc hoặc ghi {where}, hoặc tệp đang mở trong chương trình khác. Hãy đóng tệp, " \
+               "kiểm tra quyền truy cập rồi chạy lại."
+    return f"không đọc hoặc ghi được {where} ({exc.strerror or type(exc).__name__}). Hãy kiểm tra ổ đĩa rồi chạy lại."
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into a Vietnamese line and an exit code."""
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
+    with contextlib.suppress(ValueError):  # only the main thread may set handlers (tests run commands in threads)
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         result = cli.main(args=argv, prog_name="baocao", standalone_mode=False)
         return result if isinstance(result, int) else 0
-    except click.exceptions.Abort:
-        click.echo("Đã dừng theo yêu cầu.", err=True)
-        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        return _stopped(130)
+    except Terminated:
+        return _stopped(143)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -51,8 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     except BaocaoError as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("Đã dừng theo yêu cầu.", err=True)
+    except BrokenPipeError:
+        # the reader of our output has gone (`baocao check | head`): nothing left to say to it
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        click.echo(f"Lỗi: {_os_error(exc)}", err=True)
         return 2
     except Exception:  # the officer never sees a traceback; it goes to a log file
         log = Path(os.environ.get("BAOCAO_LOG", Path.home() / "baocao-loi.log"))

@@ -1,67 +1,91 @@
-"""What `baocao check` writes: the check workbook, feedback copies, and e-mail drafts."""
+"""What `baocao check` writes: the check workbook, feedback copies, and e-mail drafts.
+
+Writers only: they write into the year folder they are given (a fresh one the cycle swaps in).
+The feedback copies are made from the agencies' own bytes, so they are made in worker processes
+(pipeline.isolation); a copy that crashes or hangs becomes the list of findings alone.
+"""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path, PurePath
 
 from pipeline.check.result import CheckResult
+from pipeline.intake.unpack import SEP
+from pipeline.isolation import Failed, Limits, Pool
 from pipeline.mail import Attachment, addresses, build_message, department_sender, department_tag, write_eml
 from pipeline.model.findings import Finding
+from pipeline.model.submission import FileResult
 from pipeline.model.text import ascii_slug
 from pipeline.model.vocab import AgencyState, FileKind, Outcome, Severity
 from pipeline.outputs.check_workbook import write_check_workbook
-from pipeline.outputs.feedback import SHEET_FIXES, write_feedback_copy
+from pipeline.outputs.feedback import SHEET_FIXES, FeedbackJob, write_feedback_job, write_findings_only
 from pipeline.workspace.load import Workspace
 
-
+CHECK_DIR = "kiem-tra"
 # Advice about the file format alone is not worth a letter to the agency.
 QUIET = {"legacy-format", "macro-workbook"}
 
 
-def write_check_outputs(ws: Workspace, result: CheckResult) -> dict[str, Path]:
-    """Everything under outbox/<year>/kiem-tra/, replaced on each run; returns what was written."""
-    folder = ws.settings.outbox(result.year) / "kiem-tra"
-    for sub in ("phan-hoi", "thu"):
-        shutil.rmtree(folder / sub, ignore_errors=True)  # stale feedback from an earlier run
+def write_check_outputs(ws: Workspace, result: CheckResult, year_folder: Path, workers: int | None = None,
+                        limits: Limits = Limits()) -> dict[str, Path]:
+    """Everything under <year_folder>/kiem-tra/; returns what was written, as paths inside `year_folder`."""
+    folder = year_folder / CHECK_DIR
     workbook = folder / f"kiem-tra-{result.year}.xlsx"
     write_check_workbook(ws, result, workbook)
-    feedback = _feedback(ws, result, folder)
-    reminders = _reminders(ws, result, folder)
+    feedback = _feedback(ws, result, folder, workers, limits)
+    reminders = _reminders(ws, result, folder, year_folder / "mau")
     written = {"Tệp kiểm tra": workbook}
     if feedback:
         written["Bản phản hồi cho đơn vị"] = folder / "phan-hoi"
     if feedback or reminders:
         written["Thư nháp (phản hồi, nhắc nộp)"] = folder / "thu"
-    return written
+    return {label: path.relative_to(year_folder) for label, path in written.items()}
 
 
-def _feedback(ws: Workspace, result: CheckResult, folder: Path) -> int:
+def _wants_feedback(f: FileResult, outcome: Outcome) -> bool:
+    """A counted or rejected spreadsheet of a known agency with something worth a letter."""
+    return (f.agency is not None and FileKind(f.kind).spreadsheet and outcome not in (Outcome.SUPERSEDED,
+            Outcome.DUPLICATE) and any(x.code not in QUIET for x in f.findings))
+
+
+def _feedback(ws: Workspace, result: CheckResult, folder: Path, workers: int | None, limits: Limits) -> int:
     """A marked copy and a draft e-mail for each counted-or-rejected file that has findings."""
-    count = 0
     outcome = {o.path: o.outcome for o in result.outcomes}
+    inbox = ws.settings.inbox(result.year)
+    author = department_tag(ws)
+    jobs: list[tuple[FileResult, FeedbackJob]] = []
     for f in result.files:
-        if not any(x.code not in QUIET for x in f.findings) or f.agency is None or f.path not in result.sources:
+        if not _wants_feedback(f, outcome[f.path]):
             continue
-        if outcome[f.path] in (Outcome.SUPERSEDED, Outcome.DUPLICATE):
-            continue
+        assert f.agency is not None
         agency = ws.registry.get(f.agency)
-        data, kind = result.sources[f.path]
         name = f"{agency.code}_{ascii_slug(agency.short_name)}_{result.year}_can-sua.xlsx"
-        copy = write_feedback_copy(data, kind, list(f.findings), folder / "phan-hoi" / name, department_tag(ws))
+        display = f.path.split(SEP)[0]
+        jobs.append((f, FeedbackJob(inbox / display, display, f.path, f.kind, f.digest, f.findings,
+                                    folder / "phan-hoi" / name, author)))
+    if not jobs:
+        return 0
+    made: dict[str, str] = {}
+    with Pool(write_feedback_job, None, workers or 0, limits) as pool:
+        for job, done in pool.map([j for _, j in jobs]):
+            if isinstance(done, Failed):  # the agency's workbook crashed or hung the writer: the list alone
+                write_findings_only(list(job.findings), job.path)
+                done = "list"
+            made[job.member] = done
+    for f, job in jobs:
+        agency = ws.registry.get(str(f.agency))
         has_errors = any(x.severity == Severity.ERROR for x in f.findings)
         subject = (f"Đề nghị chỉnh sửa báo cáo năm {result.year}" if has_errors
                    else f"Đã nhận báo cáo năm {result.year}, một số điểm cần lưu ý")
         msg = build_message(department_sender(ws), addresses(agency.email, agency.name),
-                            f"[{department_tag(ws)}] {subject} — {agency.short_name}",
-                            _feedback_body(ws, result, f.path, list(f.findings), kind),
-                            [Attachment.from_path(copy)])
+                            f"[{author}] {subject} — {agency.short_name}",
+                            _feedback_body(ws, result, f.path, list(f.findings), made[f.path] == "marked"),
+                            [Attachment.from_path(job.path)])
         write_eml(msg, folder / "thu" / f"{agency.code}_phan-hoi_{result.year}.eml")
-        count += 1
-    return count
+    return len(jobs)
 
 
-def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list[Finding], kind: str) -> str:
+def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list[Finding], marked: bool) -> str:
     errors = [f for f in findings if f.severity == Severity.ERROR]
     warnings = [f for f in findings if f.severity != Severity.ERROR]
     contact = ws.settings.contact
@@ -69,7 +93,7 @@ def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list
         "Kính gửi Quý cơ quan, đơn vị,",
         "",
         f"{ws.settings.department} đã nhận được báo cáo năm {result.year} của Quý đơn vị "
-        f"(tệp “{PurePath(path.split(' » ')[-1]).name}”) và trân trọng cảm ơn.",
+        f"(tệp “{PurePath(path.split(SEP)[-1]).name}”) và trân trọng cảm ơn.",
     ]
     if errors:
         lines += ["", f"Qua kiểm tra, báo cáo còn {len(errors)} lỗi cần chỉnh sửa trước khi tổng hợp:"]
@@ -81,7 +105,7 @@ def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list
         if len(warnings) > 15:
             lines.append(f"  - … và {len(warnings) - 15} điểm khác (xem trang “{SHEET_FIXES}” trong tệp đính kèm).")
     attached = f"Tệp đính kèm là bản phản hồi: trang “{SHEET_FIXES}” liệt kê từng điểm"
-    if FileKind(kind).ooxml and any(x.cell for x in findings):
+    if marked and any(x.cell for x in findings):
         attached += "; trong bảng, các ô liên quan được tô màu (đỏ: lỗi, cam: lưu ý) và có ghi chú"
     lines += ["", attached + ".",
               "Đề nghị Quý đơn vị chỉnh sửa trên tệp biểu mẫu đã điền và gửi lại bằng cách trả lời thư này."
@@ -96,11 +120,10 @@ def _where(f: Finding) -> str:
     return f"[{', '.join(parts)}] " if parts else ""
 
 
-def _reminders(ws: Workspace, result: CheckResult, folder: Path) -> int:
+def _reminders(ws: Workspace, result: CheckResult, folder: Path, blank_dir: Path) -> int:
     """A reminder draft to each expected agency that has sent nothing, with its blank workbook."""
     count = 0
     deadline = f"{result.deadline:%d/%m/%Y}"
-    blank_dir = ws.settings.outbox(result.year) / "mau"
     contact = ws.settings.contact
     for status in result.agencies:
         if status.state != AgencyState.MISSING:

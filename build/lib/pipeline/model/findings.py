@@ -95,6 +95,14 @@ CATALOGUE: dict[str, Code] = {
     "unexpected-error": _c(ERROR, "Lỗi không lường trước khi mở tệp",
                            "Gặp lỗi không lường trước khi đọc tệp này nên tệp đã được bỏ qua. Đề nghị mở thử tệp "
                            "bằng Excel; nếu tệp mở được, đề nghị báo lại cho bộ phận kỹ thuật kèm tệp này.", _FILE),
+    "reader-crashed": _c(ERROR, "Tệp làm trình đọc dừng đột ngột",
+                         "Tệp có cấu trúc bất thường làm trình đọc bảng tính dừng đột ngột (kể cả khi thử lại) nên "
+                         "không đọc được; các tệp khác vẫn được kiểm tra. Đề nghị đơn vị mở tệp bằng Excel, lưu "
+                         "thành tệp .xlsx mới rồi gửi lại.", _FILE),
+    "too-slow": _c(ERROR, "Đọc tệp quá lâu",
+                   "Đọc tệp này mất hơn {limit} giây nên đã dừng để không treo cả lượt kiểm tra. Đề nghị đơn vị "
+                   "xoá các hàng, cột, hình ảnh thừa ngoài bảng báo cáo, lưu thành tệp .xlsx mới rồi gửi lại.",
+                   _FILE),
     "unreadable": _c(ERROR, "Không đọc được nội dung",
                      "Không đọc được nội dung tệp. Đề nghị đơn vị mở tệp, lưu lại dạng .xlsx rồi gửi lại.", _FILE),
     "macro-workbook": _c(WARNING, "Tệp có macro",

@@ -80,8 +80,9 @@ class FileResult:
     report_date: dt.date | None = None
     email_date: dt.datetime | None = None
     mtime: dt.datetime | None = None
-    content_hash: str = ""
+    content_hash: str = ""  # of the values read: the same report saved twice, in any format, has one
     submission: Submission | None = None
+    digest: str = ""  # SHA-256 of the file's bytes: the same file, not changed since it was checked
 
     @property
     def errors(self) -> list[Finding]:

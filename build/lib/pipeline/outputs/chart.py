@@ -1,19 +1,16 @@
 """The chart image of the Word report, drawn in a helper process started early.
 
-matplotlib takes about a second to import, most of `baocao run`'s start-up. The check runs
-on one core; a second process imports matplotlib meanwhile and draws the chart when asked,
-so the import costs no wall time on a machine with two cores. Any failure of the helper
-falls back to drawing in this process.
+matplotlib takes about a second to import. A helper process imports it while the check runs
+and draws the chart when asked, so on two cores the import costs no wall time. The helper is
+an isolated worker (pipeline.isolation): it dies with the run; any failure of it falls back to
+drawing in this process.
 """
 
 from __future__ import annotations
 
 import io
-import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor
-from collections.abc import Callable
-from typing import Any
 
+from pipeline.isolation import Failed, Helper, Limits
 from pipeline.model.vocab import Status
 
 STATUS_COLOURS = ((Status.DONE, "#70AD47"), (Status.IN_PROGRESS, "#FFC000"), (Status.NOT_STARTED, "#C00000"),
@@ -56,40 +53,38 @@ def render(pairs: list[tuple[str, str]]) -> bytes:
     return out.getvalue()
 
 
-class ChartRenderer:
-    """Draws the chart in a warmed-up helper process; start it before the slow work."""
+def _draw(_: None, pairs: list[tuple[str, str]] | None) -> bytes | None:
+    """In the helper: warm up (None) or draw."""
+    if pairs is None:
+        _warm()
+        return None
+    return render(pairs)
 
-    def __init__(self, background: bool = True):
-        self._pool: ProcessPoolExecutor | None = None
+
+class ChartRenderer:
+    """Draws the chart in a helper process warmed up early; it dies with the run."""
+
+    def __init__(self, background: bool = True) -> None:
+        self._helper: Helper[None, list[tuple[str, str]] | None, bytes | None] | None = None
         if background:
             try:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-                self._pool.submit(_warm)
-            except Exception:  # no processes allowed here: draw in this process
-                self._pool = None
-
-    def submit(self, task: Callable[..., Any], *args: Any) -> Future[Any] | None:
-        """Run `task(*args)` in the helper process while this one works (None when there is no helper)."""
-        if self._pool is None:
-            return None
-        try:
-            return self._pool.submit(task, *args)
-        except Exception:
-            return None
+                self._helper = Helper(_draw, None, Limits(seconds=120, memory_mb=2048))
+                self._helper.send(None)
+            except OSError:  # no processes allowed here: draw in this process
+                self._helper = None
 
     def render(self, pairs: list[tuple[str, str]]) -> bytes | None:
         """The PNG, or None when there is nothing to draw."""
         if not pairs:
             return None
-        if self._pool is not None:
-            try:
-                return self._pool.submit(render, pairs).result(timeout=300)
-            except Exception:
-                pass
+        if self._helper is not None:
+            done = self._helper.result(self._helper.send(pairs))
+            if not isinstance(done, Failed):
+                return done
         return render(pairs)
 
     def close(self) -> None:
         """Stop the helper process."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        if self._helper is not None:
+            self._helper.close()
+            self._helper = None

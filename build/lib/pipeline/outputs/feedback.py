@@ -1,16 +1,32 @@
-"""Feedback for agencies: their own workbook with the faulty cells marked, and a list to fix."""
+"""Feedback for agencies: their own workbook with the faulty cells marked, and a list to fix.
+
+The copy is written from the agency's own bytes, so it runs in a worker process like the
+check (pipeline.isolation): a file openpyxl cannot load, or that makes it crash, costs that
+agency's marked copy, never the run. When the own workbook cannot be annotated the agency gets
+a new workbook with the list alone. Either way the copy carries values, not the agency's
+formulas, links or macros, and does not recalculate on opening: it is attached to an e-mail the
+department sends.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.intake.unpack import reread_member
 from pipeline.model.cells import parse_address
 from pipeline.model.findings import Finding
 from pipeline.model.layout import SHEET_META
-from pipeline.model.vocab import Severity
+from pipeline.model.vocab import FileKind, Severity
 from pipeline.workspace.files import write_atomic
 
 SHEET_FIXES = "Lỗi cần sửa"
@@ -18,34 +34,107 @@ SHEET_FIXES = "Lỗi cần sửa"
 FILL = {Severity.ERROR: "FF8B8B", Severity.WARNING: "F4B084"}
 
 
+@dataclass(frozen=True)
+class FeedbackJob:
+    """One feedback copy to write: where the agency's file lies in the inbox, and what to mark."""
+
+    inbox_file: Path  # the inbox entry holding the file (the file itself, or its zip or e-mail)
+    display: str  # the entry's path as the check shows it
+    member: str  # the file's own display path (inside the zip or e-mail, if any)
+    kind: str
+    digest: str  # the bytes the check read; a file changed since gets the list alone
+    findings: tuple[Finding, ...]
+    path: Path
+    author: str
+
+
+def write_feedback_job(_: None, job: FeedbackJob) -> str:
+    """Write one feedback copy (in a worker): "marked" for the agency's own workbook, "list" for the list alone."""
+
+    member = reread_member(job.inbox_file, job.display, job.member) if FileKind(job.kind).ooxml else None
+    data = member.data if member is not None and member.rejection is None else b""
+    if data and hashlib.sha256(data).hexdigest() == job.digest:
+        try:
+            write_feedback_copy(data, job.kind, list(job.findings), job.path, job.author)
+            return "marked"
+        except Exception:  # a workbook openpyxl cannot load or save: the agency still gets the list
+            pass
+    write_findings_only(list(job.findings), job.path)
+    return "list"
+
+
+def write_findings_only(findings: list[Finding], path: Path) -> Path:
+    """A new workbook with the sheet "Lỗi cần sửa" alone (only the tool's own text)."""
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    _fixes_sheet(book, findings)
+    return _save(book, path)
+
+
 def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: Path, author: str) -> Path:
     """Mark each finding's cell (fill + comment) and add the sheet "Lỗi cần sửa"; returns the file written.
 
-    .xlsx/.xlsm are marked in place in a copy of the agency's own file. openpyxl cannot
-    write .xls or .ods, so for those the copy is a new workbook holding the list alone.
+    .xlsx/.xlsm are marked in a copy of the agency's own file, read as values (cached results of
+    formulas); openpyxl cannot write .xls or .ods, so for those the copy holds the list alone.
     """
-    import openpyxl
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
-
-    if kind in ("xlsx", "xlsm"):
-        book = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False)
-        for f in findings:
-            if f.sheet in book.sheetnames and f.cell and f.sheet != SHEET_META:
-                cell = book[f.sheet][f.cell]
-                worst = cell.comment is not None and f"{Severity.ERROR.label}:" in cell.comment.text
-                if f.severity == Severity.ERROR or not worst:
-                    cell.fill = PatternFill("solid", fgColor=FILL[f.severity])
-                text = f"{f.severity.label}: {f.message_vi}"
-                if cell.comment is not None:
-                    text = cell.comment.text + "\n\n" + text
-                comment = Comment(text, author)
-                comment.width, comment.height = 320, 160
-                cell.comment = comment
-    else:
-        book = openpyxl.Workbook()
-        book.remove(book.worksheets[0])
+    if not FileKind(kind).ooxml:
+        return write_findings_only(findings, path)
+    book = load_workbook(io.BytesIO(data), keep_vba=False, data_only=True, keep_links=False)
+    _inert(book)
+    for cell_ref, items in _by_cell(findings).items():
+        sheet, ref = cell_ref
+        if sheet not in book.sheetnames or sheet == SHEET_META:
+            continue
+        ws = book[sheet]
+        cell = _writable(ws, ref)
+        # one instruction per cell: where the cell has an error, its warnings would only confuse
+        worst = Severity.ERROR if any(f.severity == Severity.ERROR for f in items) else Severity.WARNING
+        shown = [f for f in items if f.severity == worst]
+        cell.fill = PatternFill("solid", fgColor=FILL[worst])
+        comment = Comment("\n\n".join(f"{f.severity.label}: {f.message_vi}" for f in shown), author)
+        comment.width, comment.height = 320, 160
+        cell.comment = comment
     _fixes_sheet(book, findings)
+    return _save(book, path)
+
+
+def _by_cell(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    out: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.sheet and parse_address(f.cell) is not None:
+            out.setdefault((f.sheet, f.cell), []).append(f)
+    return out
+
+
+def _writable(ws: Any, ref: str) -> Any:
+    """The cell that holds `ref`'s value: the top-left cell when `ref` lies inside a merged range."""
+    cell = ws[ref]
+    if isinstance(cell, MergedCell):
+        for rng in ws.merged_cells.ranges:
+            if ref in rng:
+                return ws.cell(rng.min_row, rng.min_col)
+    return cell
+
+
+def _inert(book: Workbook) -> None:
+    """No active content in the copy: no external links, hyperlinks or recalculation on opening."""
+    book.calculation.fullCalcOnLoad = False
+    # keep_links=False drops the linked data; the list of link parts is private in openpyxl (not in its stubs)
+    book._external_links = []  # type: ignore[attr-defined]
+    for name in list(book.defined_names):
+        value = str(book.defined_names[name].value or "")
+        if "[" in value or "!" not in value:
+            del book.defined_names[name]  # names pointing outside the workbook, or formulas
+    for ws in book.worksheets:
+        if not isinstance(ws, Worksheet):
+            continue
+        for row in ws.iter_rows():  # the writer collects a sheet's links from its cells
+            for cell in row:
+                if cell.hyperlink is not None:
+                    cell.hyperlink = None
+
+
+def _save(book: Workbook, path: Path) -> Path:
     path = path.with_suffix(".xlsx")
     out = io.BytesIO()
     book.save(out)
@@ -59,8 +148,6 @@ def _cell_order(cell: str) -> tuple[int, int]:
 
 
 def _fixes_sheet(book: Workbook, findings: list[Finding]) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     sheet = book.create_sheet(SHEET_FIXES, 0)
     book.active = 0
     for s in book.worksheets:
@@ -79,3 +166,4 @@ def _fixes_sheet(book: Workbook, findings: list[Finding]) -> None:
     for col, width in zip("ABCDEF", (5, 10, 16, 6, 8, 90)):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
+
