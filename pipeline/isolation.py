@@ -102,6 +102,9 @@ def _cap_memory(memory_mb: int) -> None:
 
 def _quiet() -> None:
     """A worker writes nothing where the officer looks, and holds no terminal or pipe open."""
+    import faulthandler
+
+    faulthandler.disable()  # it keeps its own copy of the terminal's descriptor
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):

@@ -69,6 +69,17 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8", errors="replace")
     with contextlib.suppress(ValueError):  # only the main thread may set handlers (tests run commands in threads)
         signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C unwinds, so workers are stopped
+    try:
+        return _main(argv)
+    finally:
+        # the work is done: a signal from now on ends the process quietly, with no traceback at exit
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="baocao", standalone_mode=False)
         return result if isinstance(result, int) else 0

@@ -107,6 +107,9 @@ def replacing(folder: Path, produced: Iterable[str]) -> Iterator[Path]:
         raise output_error(staging if staging.exists() else parent, exc) from None
     try:
         yield staging
+    except OutputError as exc:  # name the file the officer knows, not the half-built folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(str(exc).replace(str(staging), str(folder))) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
