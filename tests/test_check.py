@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from conftest import merged_of
 from pipeline.check.result import CheckResult
 from pipeline.check.run import run_check
 from pipeline.cli.main import cli
+from pipeline.read import book as reader
 from pipeline.model.vocab import Status
 from pipeline.generate.workbooks import generate
 from pipeline.workspace.load import Workspace, load_workspace
@@ -390,3 +393,38 @@ def test_reading_cases_resaved_by_libreoffice_read_the_same(workspace_dir: Path,
             assert isinstance(result, CheckResult)
             findings = sorted((f.code, f.sheet, f.cell) for f in result.findings() if f.code != "legacy-format")
             assert (got, findings) == (outcome, expected), (name, target)
+
+
+def _ods(content: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("content.xml", content)
+    return out.getvalue()
+
+
+def test_reader_spans_and_formulas_replay_ods_repetition() -> None:
+    """content.xml's repeated rows and cells are replayed to give each span and formula its address."""
+    t = 'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    content = (f'<office:document-content {t} xmlns:office="o"><table:table table:name="Báo cáo">'
+               '<table:table-column table:number-columns-repeated="16"/>'
+               '<table:table-row table:number-rows-repeated="5"><table:table-cell/></table:table-row>'
+               '<table:table-row><table:table-cell table:number-columns-repeated="8"/>'
+               '<table:table-cell table:number-rows-spanned="3"/><table:covered-table-cell/>'
+               '<table:table-cell table:formula="of:=SUM([.J6:.J9])"/></table:table-row>'
+               '</table:table><table:table table:name="Khác"><table:table-row>'
+               '<table:table-cell table:number-columns-spanned="2" table:number-rows-spanned="1"/>'
+               '</table:table-row></table:table></office:document-content>')
+    assert reader._ods_tables(_ods(content)) == {
+        "Báo cáo": ([reader.Span(5, 8, 7, 8)], {"K6": "SUM(J6:J9)"}), "Khác": ([reader.Span(0, 0, 0, 1)], {})}
+
+
+def test_hostile_merges_are_bounded() -> None:
+    """A million merged ranges (rows repeated under a spanned cell) give a bounded list, quickly."""
+    content = ('<d xmlns:table="t"><table:table table:name="S"><table:table-row table:number-rows-repeated="1000">'
+               '<table:table-cell table:number-columns-repeated="1000" table:number-columns-spanned="2"/>'
+               '</table:table-row></table:table></d>')
+    spans, _ = reader._ods_tables(_ods(content))["S"]
+    assert len(spans) == 10_000
+    xml = b"<worksheet><sheetData/><mergeCells>" + b"".join(
+        b'<mergeCell ref="A%d:B%d"/>' % (i, i) for i in range(1, 50_001)) + b"</mergeCells></worksheet>"
+    assert len(reader._merge_cells(xml)) == 10_000

@@ -376,6 +376,9 @@ def test_a_row_of_nothing_but_the_column_sums() -> None:
     sub, findings = checked(workbook(single))
     assert sorted((f.code, f.sheet, f.cell) for f in findings) == [("row-without-id", REPORT, "B9")]
     assert [o.figures.events for o in sub.others] == [3]
+    # nor is a row that names an activity, even with figures equal to the sums
+    named = workbook([*FILLED, blank_row(activity_id="HD07", events=7, money_state=45.5)])
+    assert found(named) == [("row-not-in-plan", REPORT, "B9")]
 
 
 def test_totals_row_in_other_activities() -> None:
@@ -408,6 +411,14 @@ def test_a_lead_status_under_a_merge() -> None:
     assert sorted((f.code, f.sheet, f.cell) for f in findings) == [
         ("merged-cell", REPORT, "H8"), ("merged-cell-missing", REPORT, "H7"), ("rows-reordered", REPORT, "")]
     assert [r.status for r in sub.rows] == [Status.DONE, None, None]
+
+
+def test_merges_of_titles_and_header_cover_no_data() -> None:
+    """Titles merged across the sheet, a header merged down over a data cell: no finding, nothing moved."""
+    rows = [activity("HD01", status=DONE, result="x", events=3), activity("HD02"), activity("HD03")]
+    sub, findings = checked(workbook(rows, merged={REPORT: ["A1:P1", "A2:P2", "M4:M6", "N6:N6"]}))
+    assert findings == []
+    assert figures(sub)["HD01"] == Figures(3, None, None, None)
 
 
 def test_figures_merged_over_rows_and_columns_count_once() -> None:

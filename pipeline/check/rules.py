@@ -196,13 +196,13 @@ class Rows:
         return row[span.left] if span.left < len(row) else None
 
     def _index_spans(self) -> dict[int, list[Span]]:
-        """Merged ranges by data row they cover; titles above the header are left out."""
+        """Merged ranges by data row they cover; those starting in or above the header are left out."""
         out: dict[int, list[Span]] = {}
         budget = _MERGE_BUDGET
         for span in self.book.merged(self.sheet):
-            if span.bottom <= self.header or (span.top == span.bottom and span.left == span.right):
+            if span.top <= self.header or (span.top == span.bottom and span.left == span.right):
                 continue
-            for r in range(max(span.top, self.header + 1), min(span.bottom, len(self.rows) - 1) + 1):
+            for r in range(span.top, min(span.bottom, len(self.rows) - 1) + 1):
                 out.setdefault(r, []).append(span)
                 budget -= 1
             if budget <= 0:
@@ -322,7 +322,7 @@ def totals_row(cur: Cursor, rows: Rows, r: int, row: list[Any], counted: list[tu
     it is), and without a formula each figure must equal its column's sum over two rows or more above.
     """
     label = _total_label(row, rows)
-    if label is None and any(rows.get(row, k) is not None for k in ("status", "result", "content")):
+    if label is None and any(rows.get(row, k) is not None for k in ("activity_id", "status", "result", "content")):
         return None  # a row that says what it is, and not "Tổng cộng", is an activity
     figures, cells = _figures_of(rows, r, row)
     if label is None and not _sum_formulas(rows, r):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -84,8 +85,9 @@ class Grid:
         return self._merged.get(name, ())
 
 
+@lru_cache(maxsize=4096)
 def span_of(ref: str) -> Span | None:
-    """'I6:I8' -> Span(5, 8, 7, 8); None unless `ref` is a range of two cells' addresses."""
+    """'I6:I8' -> Span(5, 8, 7, 8); None unless `ref` is a range of two cells' addresses (kept: titles repeat)."""
     first, _, last = ref.strip().upper().partition(":")
     a, b = parse_address(first), parse_address(last or first)
     if a is None or b is None:
@@ -199,7 +201,8 @@ class Book:
             return ()
         sheet = self._sheets.get(name) or self._cal.get_sheet_by_name(name)
         ranges = getattr(sheet, "merged_cell_ranges", None) or ()  # python-calamine >= 0.4 reads them in .xls
-        return tuple(Span(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])) for a, b in ranges)
+        return tuple(Span(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))
+                     for a, b in itertools.islice(ranges, _SPAN_CAP))
 
     def close(self) -> None:
         """Release the engine's resources."""
@@ -234,6 +237,7 @@ def _sheet_parts(data: bytes) -> dict[str, bytes]:
     return out
 
 
+_SPAN_CAP = 10_000  # merged ranges kept per sheet: a hostile file gets no more than this
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
 
 
@@ -244,7 +248,8 @@ def _merge_cells(xml: bytes) -> tuple[Span, ...]:
         at = xml.rfind(b":mergeCells")
         if at < 0:
             return ()
-    return tuple(s for s in (span_of(m.group(1).decode()) for m in _MERGE_CELL.finditer(xml, at)) if s is not None)
+    refs = itertools.islice(_MERGE_CELL.finditer(xml, at), _SPAN_CAP)
+    return tuple(s for s in (span_of(m.group(1).decode()) for m in refs) if s is not None)
 
 
 _FORMULA = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
@@ -289,7 +294,6 @@ _ODS_TABLE = re.compile(rb"<[\w.-]+:table\b(?=[\s>])([^>]*)>")
 _ODS_ROW = re.compile(rb"<[\w.-]+:table-row\b(?=[\s/>])([^>]*?)/?>")
 _ODS_CELL = re.compile(rb"<[\w.-]+:(table-cell|covered-table-cell)\b(?=[\s/>])([^>]*?)/?>")
 _ODS_ATTR = re.compile(rb'[\w.-]+:([\w-]+)="([^"]*)"')
-_ODS_SPAN_CAP = 10_000  # spans replayed over repeated rows: a hostile file gets no more than this
 
 
 def _ods_tables(data: bytes) -> dict[str, tuple[list[Span], dict[str, str]]]:
@@ -332,10 +336,10 @@ def _ods_row(body: bytes, r: int, repeat: int, spans: list[Span], texts: dict[st
         columns = _count(found.get(b"number-columns-repeated"))
         if cell.group(1) == b"table-cell" and found:
             wide, tall = _count(found.get(b"number-columns-spanned")), _count(found.get(b"number-rows-spanned"))
-            if wide > 1 or tall > 1:
-                for top in range(r, r + min(repeat, _ODS_SPAN_CAP - len(spans))):
-                    for left in range(c, c + min(columns, _ODS_SPAN_CAP)):
-                        spans.append(Span(top, left, top + tall - 1, left + wide - 1))
+            if (wide > 1 or tall > 1) and len(spans) < _SPAN_CAP:
+                room = _SPAN_CAP - len(spans)
+                spans.extend(itertools.islice((Span(top, left, top + tall - 1, left + wide - 1)
+                                               for top in range(r, r + repeat) for left in range(c, c + columns)), room))
             formula = found.get(b"formula")
             if formula is not None and repeat == 1 and columns == 1:
                 texts[address(r, c)] = _ods_formula(html.unescape(formula.decode("utf-8", "replace")))
