@@ -428,3 +428,21 @@ def test_hostile_merges_are_bounded() -> None:
     xml = b"<worksheet><sheetData/><mergeCells>" + b"".join(
         b'<mergeCell ref="A%d:B%d"/>' % (i, i) for i in range(1, 50_001)) + b"</mergeCells></worksheet>"
     assert len(reader._merge_cells(xml)) == 10_000
+
+
+def test_feedback_marks_a_merged_range_at_its_first_cell(workspace_dir: Path, blanks: dict[str, bytes]) -> None:
+    """Findings at cells a merge covers (which take no comment) are marked on the range's first cell."""
+    inbox = workspace_dir / "inbox" / str(c.YEAR)
+    inbox.mkdir(parents=True)
+    (inbox / "gop.xlsx").write_bytes(c.edit(c.filled(blanks[YTE]), c.merge(R, "I16:I18")))
+    result = CliRunner().invoke(cli, ["-w", str(workspace_dir), "check", "--year", "2015"], catch_exceptions=False)
+    assert result.exit_code == 1
+    import openpyxl
+
+    book = openpyxl.load_workbook(workspace_dir / "outbox" / "2015" / "kiem-tra" / "phan-hoi" /
+                                  "YTE_so-y-te_2015_can-sua.xlsx")
+    comment = book["Báo cáo"]["I16"].comment
+    assert comment is not None and "Ô I17 nằm trong vùng ô gộp I16:I18" in comment.text
+    assert "Ô I18 nằm trong vùng ô gộp I16:I18" in comment.text
+    listed = [(r[2], r[3]) for r in book["Lỗi cần sửa"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(listed) == [("Báo cáo", "I17"), ("Báo cáo", "I18")]

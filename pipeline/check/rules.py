@@ -212,11 +212,12 @@ class Rows:
 
 def _merged(cur: Cursor, rows: Rows, span: Span, r: int, key: str, activity: str, required: bool) -> None:
     """A cell left empty because a merged range starting elsewhere covers it."""
-    first = address(span.top, span.left)
-    where = f"{first}:{address(span.bottom, span.right)}"
+    cell = rows.cell(r, key)
+    where = f"{address(span.top, span.left)}:{address(span.bottom, span.right)}"
     code = "merged-cell-missing" if required else "merged-cell"
-    cur.add(code, sheet=rows.sheet, cell=rows.cell(r, key), activity=activity, value=rows.anchor(span),
-            expected=first, detail=where)
+    # the cell is named in the message: a feedback copy can only mark the range's first cell
+    cur.add(code, sheet=rows.sheet, cell=cell, activity=activity, value=rows.anchor(span), expected=where,
+            detail=cell)
 
 
 def _inputs(cur: Cursor, rows: Rows, r: int, row: list[Any], role: Role,

@@ -176,13 +176,13 @@ CATALOGUE: dict[str, Code] = {
                           "tổng hợp dùng số liệu của từng dòng. Đề nghị kiểm tra lại số liệu các dòng và dòng tổng.",
                           _STRUCT),
     "merged-cell": _c(WARNING, "Ô bị gộp",
-                      "Ô này nằm trong vùng ô gộp {detail}; nội dung “{value}” của vùng gộp chỉ được tính một lần, "
-                      "cho ô đầu {expected}. Nếu nội dung dùng chung cho nhiều hoạt động hoặc nhiều cột, đề nghị bỏ "
-                      "gộp ô và ghi riêng từng ô.", _STRUCT),
+                      "Ô {detail} nằm trong vùng ô gộp {expected}; nội dung “{value}” của vùng gộp chỉ được tính một "
+                      "lần, cho ô đầu của vùng. Nếu nội dung dùng chung cho nhiều hoạt động hoặc nhiều cột, đề nghị "
+                      "bỏ gộp ô và ghi riêng từng ô.", _STRUCT),
     "merged-cell-missing": _c(ERROR, "Ô bị gộp, thiếu nội dung riêng",
-                              "Ô này nằm trong vùng ô gộp {detail} nên không có nội dung riêng: nội dung “{value}” "
-                              "chỉ được tính cho ô đầu {expected}. Hoạt động {activity} cần tình trạng và kết quả "
-                              "riêng. Đề nghị bỏ gộp ô (Merge & Center) và ghi riêng cho từng hoạt động.", _STRUCT),
+                              "Ô {detail} nằm trong vùng ô gộp {expected} nên không có nội dung riêng: nội dung "
+                              "“{value}” chỉ được tính cho ô đầu của vùng. Hoạt động {activity} cần tình trạng và kết "
+                              "quả riêng. Đề nghị bỏ gộp ô (Merge & Center) và ghi riêng cho từng hoạt động.", _STRUCT),
     # values
     "missing-status": _c(ERROR, "Chưa chọn tình trạng",
                          "Chưa chọn tình trạng thực hiện cho hoạt động {activity} (đơn vị chủ trì). Đề nghị chọn một "

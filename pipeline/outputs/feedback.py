@@ -25,6 +25,7 @@ def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: P
     write .xls or .ods, so for those the copy is a new workbook holding the list alone.
     """
     import openpyxl
+    from openpyxl.cell.cell import MergedCell
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
@@ -33,6 +34,11 @@ def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: P
         for f in findings:
             if f.sheet in book.sheetnames and f.cell and f.sheet != SHEET_META:
                 cell = book[f.sheet][f.cell]
+                if isinstance(cell, MergedCell):  # a covered cell shows nothing and takes no comment: mark the range
+                    ranges = [m for m in book[f.sheet].merged_cells.ranges if f.cell in m]
+                    cell = book[f.sheet].cell(ranges[0].min_row, ranges[0].min_col) if ranges else None
+                if cell is None:
+                    continue
                 worst = cell.comment is not None and f"{Severity.ERROR.label}:" in cell.comment.text
                 if f.severity == Severity.ERROR or not worst:
                     cell.fill = PatternFill("solid", fgColor=FILL[f.severity])
