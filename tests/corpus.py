@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -113,6 +114,69 @@ def add_other(book: Any) -> None:
 
 def formula(book: Any) -> None:
     book[SHEET_REPORT][f"{EVENTS}{row_of(book, 'Chủ trì')}"].value = "=2+3"
+
+
+def last_row(book: Any) -> int:
+    """The last activity row of "Báo cáo"."""
+    sheet = book[SHEET_REPORT]
+    return max(r for r in range(6, sheet.max_row + 1) if sheet[f"B{r}"].value)
+
+
+def add_totals(label: str | None = "Tổng cộng", change: dict[str, float] | None = None,
+               sheet_name: str = SHEET_REPORT) -> Callable[[Any], None]:
+    """A totals row under the rows, as agencies add one: the label in A (or none) and each figure column's sum."""
+    def add(book: Any) -> None:
+        sheet = book[sheet_name]
+        first, cols = (6, "JKLM") if sheet_name == SHEET_REPORT else (6, "FGHI")
+        end = max(r for r in range(first, sheet.max_row + 1) if any(sheet.cell(r, c).value for c in range(1, 11)))
+        total = end + 1
+        if label is not None:
+            sheet[f"A{total}"].value = label
+            sheet[f"A{total}"].data_type = "s"
+        for col in cols:
+            value = sum(sheet[f"{col}{r}"].value or 0 for r in range(first, end + 1))
+            sheet[f"{col}{total}"].value = (change or {}).get(col, value)
+    return add
+
+
+def with_formulas(data: bytes, sheet_name: str, formulas: dict[str, str]) -> bytes:
+    """Give cells a formula over their cached value, as Excel saves =SUM(...) (openpyxl writes one or the other)."""
+    out = io.BytesIO()
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    part = f"xl/worksheets/sheet{book.sheetnames.index(sheet_name) + 1}.xml"
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == part:
+                for cell, text in formulas.items():
+                    body = re.sub(rb'(<c r="' + cell.encode() + rb'"[^>]*>)(<v>)', rb"\1<f>" + text.encode() + rb"</f>\2",
+                                  body)
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def translate_sheets(book: Any) -> None:
+    """Every sheet renamed to English, the hidden one left alone, as a translated copy of the workbook."""
+    for name, english in ((SHEET_REPORT, "Report"), (SHEET_INFO, "Agency"), (SHEET_OTHER, "Other activities"),
+                          (SHEET_GENERAL, "Assessment"), ("Hướng dẫn", "Guide")):
+        book[name].title = english
+
+
+def merge(sheet: str, ref: str | Callable[[Any], str], *values: tuple[str, Any]) -> Callable[[Any], None]:
+    """Type values, then merge a range (Excel keeps the first cell's value only)."""
+    def change(book: Any) -> None:
+        for cell, value in values:
+            setcell(sheet, cell, value)(book)
+        book[sheet].merge_cells(ref(book) if callable(ref) else ref)
+    return change
+
+
+def tcvn3(text: str) -> str:
+    """Text typed with a TCVN3 (.VnTime) font, as a reader sees it."""
+    from pipeline.read.legacy import TCVN3_TO_UNICODE
+
+    back = {letter: code for code, letter in TCVN3_TO_UNICODE.items()}
+    return "".join(back.get(ch, ch) for ch in text)
 
 
 def chain(*changes: Callable[[Any], None]) -> Callable[[Any], None]:

@@ -271,6 +271,48 @@ def test_parse_number(value: object, expected_value: object, expected_code: str 
         assert result.value == expected_value
 
 
+# The same text in a count column (events, people: whole numbers) and a money column (triệu đồng).
+KIND_CASES: list[tuple[object, object, str | None, object, str | None]] = [
+    # typed, count value, count code, money value, money code
+    ("1.500", 1500, "number-as-text", 1500, "number-ambiguous"),
+    ("1,500", 1500, "number-thousands-comma", 1.5, "number-ambiguous"),
+    ("1,000", 1000, "number-thousands-comma", 1, "number-ambiguous"),
+    ("1.000", 1000, "number-as-text", 1000, "number-ambiguous"),
+    ("1,500,000", 1500000, "number-thousands-comma", 1500000, "number-ambiguous"),
+    ("1.500.000", 1500000, "number-as-text", 1500000, "number-as-text"),
+    ("1 500", 1500, "number-as-text", 1500, "number-as-text"),
+    ("12", 12, "number-as-text", 12, "number-as-text"),
+    ("12,0", 12, "number-as-text", 12, "number-as-text"),
+    ("1,5", None, "number-not-whole", 1.5, "number-as-text"),
+    ("12,5", None, "number-not-whole", 12.5, "number-as-text"),
+    ("1.5", None, "number-not-whole", 1.5, "number-ambiguous"),
+    ("1,500.5", None, "number-not-whole", 1500.5, "number-ambiguous"),
+    ("1.500,5", None, "number-not-whole", 1500.5, "number-as-text"),
+    ("1 500,5", None, "number-not-whole", 1500.5, "number-as-text"),
+    (12.5, None, "number-not-whole", 12.5, None),
+    (12, 12, None, 12, None),
+    ("-1,500", -1500, "number-negative", -1.5, "number-negative"),
+    ("5 người", 5, "number-as-text", 5, "number-as-text"),
+    ("2 triệu", None, "not-a-number", 2, "number-unit-converted"),
+    ("1.500.000 đồng", 1500000, "number-as-text", 1.5, "number-unit-converted"),
+    ("1.500.000 dong", 1500000, "number-as-text", 1.5, "number-unit-converted"),
+    ("3 VNĐ", 3, "number-as-text", 0.000003, "number-unit-converted"),
+    ("-1.500.000 đồng", -1500000, "number-negative", -1.5, "number-negative"),
+    ("1.50.000", None, "not-a-number", None, "not-a-number"),
+    ("khoảng 200", None, "not-a-number", None, "not-a-number"),
+]
+
+
+@pytest.mark.parametrize(("value", "count", "count_code", "money", "money_code"), KIND_CASES)
+def test_parse_number_by_column_kind(value: object, count: object, count_code: str | None, money: object,
+                                     money_code: str | None) -> None:
+    """A count has no fraction, so its separators group thousands; money keeps the decimal comma."""
+    assert parse_number(value, "count") == Parsed(count, count_code)
+    got = parse_number(value, "money")
+    assert got.code == money_code
+    assert got.value == (pytest.approx(money) if isinstance(money, float) else money)
+
+
 def test_parse_number_keeps_type_of_real_numbers() -> None:
     """Numbers that the reader already typed are returned as they are."""
     assert type(parse_number(3).value) is int
@@ -522,3 +564,21 @@ def test_excel_serials_round_trip(date: dt.date) -> None:
     serial = (date - dt.date(1899, 12, 30)).days
     assert parse_date(serial) == Parsed(date, None)
     assert parse_date(float(serial) + 0.5) == Parsed(date, None)
+
+
+@given(cell_values)
+def test_a_count_is_whole_or_refused(value: object) -> None:
+    """Whatever is typed, a count column reads a whole number or nothing, never a silent fraction."""
+    result = parse_number(value, "count")
+    check_parsed(result)
+    if result.value is not None:
+        assert float(result.value).is_integer() or result.code == "number-negative"  # refused all the same
+    else:
+        assert result.code in (None, "not-a-number", "formula-error", "number-not-whole")
+
+
+@given(st.integers(min_value=1000, max_value=10**12))
+def test_counts_round_trip_with_either_thousands_separator(number: int) -> None:
+    """A whole number grouped with "." or "," reads back as itself in a count column."""
+    assert parse_number(f"{number:,}".replace(",", "."), "count") == Parsed(number, "number-as-text")
+    assert parse_number(f"{number:,}", "count") == Parsed(number, "number-thousands-comma")

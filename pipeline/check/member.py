@@ -92,6 +92,8 @@ def _check_member(member: Member, ctx: Context, base: dict[str, Any]) -> FileRes
         findings += found
         if identity.agency is None:
             return FileResult(status=Outcome.REJECTED, findings=tuple(findings), **base)
+        if any(f.severity == Severity.ERROR for f in found):  # another year, plan or agency: rules add only noise
+            return FileResult(status=Outcome.REJECTED, findings=tuple(findings), agency=identity.agency, **base)
         assigned = ctx.assigned.get(identity.agency, [])
         if not assigned:
             findings.append(finding("not-assigned", path, value=ctx.registry.get(identity.agency).short_name,

@@ -175,6 +175,22 @@ CATALOGUE: dict[str, Code] = {
                          "hoạt động ngoài kế hoạch ở trang “Hoạt động khác”.", _STRUCT),
     "rows-reordered": _c(WARNING, "Thứ tự dòng thay đổi",
                          "Thứ tự các dòng đã bị thay đổi; đã đọc theo mã hoạt động.", _STRUCT),
+    "totals-row": _c(WARNING, "Dòng tổng cộng",
+                     "Dòng {detail} là dòng tổng cộng (“{value}”) nên không được cộng vào tổng hợp: công cụ tự cộng "
+                     "số liệu của từng dòng. Không cần gửi lại; lần sau đề nghị không thêm dòng tổng vào biểu mẫu.",
+                     _STRUCT),
+    "totals-disagree": _c(WARNING, "Dòng tổng cộng không khớp",
+                          "Dòng tổng cộng (dòng {detail}) ghi {value}, nhưng cộng các dòng ở trên được {expected}; "
+                          "tổng hợp dùng số liệu của từng dòng. Đề nghị kiểm tra lại số liệu các dòng và dòng tổng.",
+                          _STRUCT),
+    "merged-cell": _c(WARNING, "Ô bị gộp",
+                      "Ô {detail} nằm trong vùng ô gộp {expected}; nội dung “{value}” của vùng gộp chỉ được tính một "
+                      "lần, cho ô đầu của vùng. Nếu nội dung dùng chung cho nhiều hoạt động hoặc nhiều cột, đề nghị "
+                      "bỏ gộp ô và ghi riêng từng ô.", _STRUCT),
+    "merged-cell-missing": _c(ERROR, "Ô bị gộp, thiếu nội dung riêng",
+                              "Ô {detail} nằm trong vùng ô gộp {expected} nên không có nội dung riêng: nội dung "
+                              "“{value}” chỉ được tính cho ô đầu của vùng. Hoạt động {activity} cần tình trạng và kết "
+                              "quả riêng. Đề nghị bỏ gộp ô (Merge & Center) và ghi riêng cho từng hoạt động.", _STRUCT),
     # values
     "missing-status": _c(ERROR, "Chưa chọn tình trạng",
                          "Chưa chọn tình trạng thực hiện cho hoạt động {activity} (đơn vị chủ trì). Đề nghị chọn một "
@@ -195,6 +211,14 @@ CATALOGUE: dict[str, Code] = {
     "not-a-number": _c(ERROR, "Không phải là số",
                        "“{value}” không phải là số. Đề nghị chỉ nhập chữ số (ví dụ 1500 hoặc 12,5); ghi chú thêm ở "
                        "cột Kết quả thực hiện.", _VALUES),
+    "number-not-whole": _c(ERROR, "Số lượng có phần lẻ",
+                           "“{value}” ở cột “{detail}” có phần lẻ, nhưng cột này đếm số hoạt động, số lượt người nên "
+                           "phải là số nguyên. Đề nghị nhập số nguyên (ví dụ 12 hoặc 1500), không dùng dấu phân cách.",
+                           _VALUES),
+    "number-thousands-comma": _c(WARNING, "Dấu phẩy được hiểu là dấu hàng nghìn",
+                                 "“{value}” ở cột “{detail}”: cột này đếm số nguyên nên dấu phẩy được hiểu là dấu "
+                                 "phân cách hàng nghìn, đã hiểu là {expected}. Đề nghị kiểm tra lại và nhập số không "
+                                 "có dấu phân cách (ví dụ 1500).", _VALUES),
     "number-as-text": _c(WARNING, "Số nhập dạng chữ",
                          "Số liệu “{value}” được nhập dạng chữ; đã hiểu là {expected}. Đề nghị nhập dạng số.", _VALUES),
     "number-unit-converted": _c(WARNING, "Đã quy đổi đơn vị",
