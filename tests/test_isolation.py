@@ -310,3 +310,33 @@ def test_outbox_that_is_a_file(tmp_path: Path) -> None:
     (ws / "outbox").write_text("not a folder")
     done = _run(ws, "check", "--year", "2015")
     assert done.returncode == 2 and str(ws / "outbox") in done.stderr and "Traceback" not in done.stderr
+
+
+def _crashing_check(ctx: object, entry: tuple[object, str]) -> list[object]:
+    if entry[1] == "crash.xlsx":
+        os.abort()
+    if entry[1] == "hang.xlsx":
+        time.sleep(60)
+    from pipeline.check.pool import check_entry
+
+    return list(check_entry(entry[0], entry[1], ctx))  # type: ignore[arg-type]
+
+
+def test_a_file_that_crashes_or_hangs_the_reader_is_its_own_outcome(tmp_path: Path, bases: list[bytes],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.check.pool as pool_module
+    from pipeline.check.run import run_check
+    from pipeline.workspace.load import load_workspace
+
+    ws = _workspace(tmp_path)
+    inbox = ws / "inbox" / "2015"
+    for name in ("crash.xlsx", "hang.xlsx", "YTE.xlsx"):
+        (inbox / name).write_bytes(bases[-1])
+    monkeypatch.setattr(pool_module, "_check_task", _crashing_check)  # forked workers inherit it
+    result = run_check(load_workspace(ws), 2015, limits=Limits(seconds=2))
+    found = {f.path: [(x.code, x.params) for x in f.findings] for f in result.files}
+    assert found["crash.xlsx"] == [("reader-crashed", ())]
+    assert found["hang.xlsx"] == [("too-slow", (("limit", "2"),))]
+    assert "reader-crashed" not in str(found["YTE.xlsx"])
+    outcome = {o.path: o.outcome for o in result.outcomes}
+    assert outcome["crash.xlsx"] == outcome["hang.xlsx"] == "rejected"
