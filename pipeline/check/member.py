@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
+from pipeline.check.attribute import Evidence, attribute, by_email, refused
 from pipeline.check.identify import identify
 from pipeline.check.rules import Cursor, check_workbook
 from pipeline.intake.unpack import SEP, Member, Rejection, members_of
@@ -31,6 +32,8 @@ class Context:
     year: int
     assigned: dict[str, list[Assignment]]
     engine: str = "calamine"
+    passwords: tuple[tuple[str, str], ...] = ()  # (display path, password) the officer recorded
+    department: str = ""  # the department's own code: its mailbox forwards, it does not attribute
 
 
 # What checking one inbox entry gives: per member, its result and, for a file that gets a
@@ -74,7 +77,8 @@ def _check_member(member: Member, ctx: Context, base: dict[str, Any]) -> FileRes
     if member.rejection is not None:
         code = member.rejection.code
         f = Finding(code, path, params=member.rejection.params)
-        status = Outcome.NOT_A_SPREADSHEET if code == "no-attachment" else Outcome.REJECTED
+        # a warning-level refusal (a PDF, an empty zip, a mail without attachment) is not a spreadsheet
+        status = Outcome.NOT_A_SPREADSHEET if f.severity == Severity.WARNING else Outcome.REJECTED
         return FileResult(status=status, findings=(f,), **base)
     if member.kind == FileKind.ENCRYPTED:
         return FileResult(status=Outcome.REJECTED, findings=(finding("encrypted", path),), **base)
@@ -84,11 +88,13 @@ def _check_member(member: Member, ctx: Context, base: dict[str, Any]) -> FileRes
                           findings=(finding("not-a-spreadsheet", path, detail=ext),), **base)
     book = Book(member.data, member.kind, ctx.engine)
     try:
-        findings: list[Finding] = []
+        findings: list[Finding] = [Finding(n.code, path, params=n.params) for n in member.notices]
         if member.kind == FileKind.XLSM:
             findings.append(finding("macro-workbook", path))
         elif member.kind == FileKind.XLS:
             findings.append(finding("legacy-format", path, detail="Excel 97-2003 (.xls)"))
+        elif member.kind == FileKind.XLSB:
+            findings.append(finding("legacy-format", path, detail="Excel nhị phân (.xlsb)"))
         identity, found = identify(book, path, ctx.registry, ctx.year, ctx.plan.id)
         findings += found
         if identity.agency is None:
@@ -142,7 +148,13 @@ def wants_source(result: FileResult, kind: str) -> bool:
 def check_entry(entry: Path | Rejection, display: str, ctx: Context) -> Checked:
     """Read, unpack, guard and check one inbox file (every member of a zip or e-mail); never raises."""
     out: Checked = []
-    for member in members_of(entry, display):
+    evidence: list[Evidence] = []
+    for member in members_of(entry, display, passwords=dict(ctx.passwords)):
         result = check_member(member, ctx)
         out.append((result, member.data if wants_source(result, member.kind) else None, member.kind))
+        evidence.append(Evidence(refused(member, result), member.senders))
+    if any(e.refused for e in evidence):
+        # files nobody could read still belong to whoever sent them (check/attribute.py)
+        results = attribute([r for r, _, _ in out], evidence, ctx.registry, by_email(ctx.registry, ctx.department))
+        out = [(r, data, kind) for r, (_, data, kind) in zip(results, out)]
     return out

@@ -27,7 +27,7 @@ def write_check_outputs(ws: Workspace, result: CheckResult) -> dict[str, Path]:
     workbook = folder / f"kiem-tra-{result.year}.xlsx"
     write_check_workbook(ws, result, workbook)
     feedback = _feedback(ws, result, folder)
-    reminders = _reminders(ws, result, folder)
+    reminders = _reminders(ws, result, folder) + _resend_requests(ws, result, folder)
     written = {"Tệp kiểm tra": workbook}
     if feedback:
         written["Bản phản hồi cho đơn vị"] = folder / "phan-hoi"
@@ -46,7 +46,10 @@ def _feedback(ws: Workspace, result: CheckResult, folder: Path) -> int:
         if outcome[f.path] in (Outcome.SUPERSEDED, Outcome.DUPLICATE):
             continue
         agency = ws.registry.get(f.agency)
-        data, kind = result.sources[f.path]
+        source = result.sources.get(f.path)
+        if source is None:
+            continue  # the file left the inbox during the run: its outcome says so, no copy to mark
+        data, kind = source
         name = f"{agency.code}_{ascii_slug(agency.short_name)}_{result.year}_can-sua.xlsx"
         copy = write_feedback_copy(data, kind, list(f.findings), folder / "phan-hoi" / name, department_tag(ws))
         has_errors = any(x.severity == Severity.ERROR for x in f.findings)
@@ -121,5 +124,41 @@ def _reminders(ws: Workspace, result: CheckResult, folder: Path) -> int:
                             f"[{department_tag(ws)}] Nhắc gửi báo cáo năm {result.year} — {agency.short_name}", body,
                             [Attachment.from_path(p) for p in blanks[:1]])
         write_eml(msg, folder / "thu" / f"{agency.code}_nhac-nop_{result.year}.eml")
+        count += 1
+    return count
+
+
+def _resend_requests(ws: Workspace, result: CheckResult, folder: Path) -> int:
+    """A draft to each agency whose files all came in unreadable, asking for exactly the fix of each file."""
+    count = 0
+    contact = ws.settings.contact
+    mine: dict[str, list[str]] = {}
+    for outcome in result.outcomes:
+        if outcome.agency is not None and outcome.outcome in (Outcome.REJECTED, Outcome.NOT_A_SPREADSHEET):
+            mine.setdefault(outcome.agency, []).append(outcome.path)
+    by_path = {f.path: f for f in result.files}
+    for status in result.agencies:
+        if status.state != AgencyState.UNREADABLE:
+            continue
+        agency = ws.registry.get(status.agency)
+        lines = [
+            "Kính gửi Quý cơ quan, đơn vị,",
+            "",
+            f"{ws.settings.department} đã nhận được tệp Quý đơn vị gửi cho báo cáo kết quả thực hiện Kế hoạch "
+            f"{ws.plan.decision} năm {result.year} và trân trọng cảm ơn. Tuy nhiên chưa mở được tệp nào để đọc "
+            "số liệu:",
+        ]
+        for path in mine.get(status.agency, []):
+            name = PurePath(path.split(" » ")[-1]).name
+            for f in by_path[path].findings:
+                lines.append(f"  - Tệp “{name}”: {f.message_vi}")
+        lines += ["", "Đề nghị Quý đơn vị xử lý như trên và gửi lại toàn bộ tệp biểu mẫu .xlsx đã điền bằng cách "
+                      "trả lời thư này (không cần điền lại nếu tệp gốc vẫn còn).",
+                  "", f"Mọi thông tin xin liên hệ: {contact.name}, điện thoại {contact.phone}, email {contact.email}.",
+                  "", "Trân trọng./."]
+        msg = build_message(department_sender(ws), addresses(agency.email, agency.name),
+                            f"[{department_tag(ws)}] Đề nghị gửi lại báo cáo năm {result.year} (tệp không mở được) — "
+                            f"{agency.short_name}", "\n".join(lines))
+        write_eml(msg, folder / "thu" / f"{agency.code}_gui-lai_{result.year}.eml")
         count += 1
     return count
