@@ -7,15 +7,18 @@ message bodies (compressed RTF) are never decoded: only names, bytes, dates and 
 
 from __future__ import annotations
 
+import email
 import struct
 from datetime import datetime, timezone
+from email import policy
 from typing import Any
 
-from pipeline.intake.mime import MAX_DEPTH, MAX_PARTS, Letter, Part, TooDeep, address_of, decode_words
+from pipeline.intake.mime import MAX_DEPTH, MAX_PARTS, Letter, Part, TooDeep, address_of, date_of, decode_words
 
 _TNEF_DATE_SENT = 0x8005
 _PR_SENDER_ADDRESSES = (0x0C1F, 0x0065, 0x5D01, 0x5D02)  # sender / sent-representing SMTP addresses
 _MAX_TNEF_OBJECTS = 20_000
+_HEADER_CHARS = 64 * 1024
 # tnefparse copies the rest of the file once per object: bound objects x size (≈ 0.2 s at worst)
 _MAX_TNEF_COPY = 2 * 1024 ** 3
 
@@ -29,10 +32,21 @@ def read_msg(data: bytes) -> Letter:
         parts: list[Part] = []
         senders: list[str] = []
         _collect_msg(msg, 0, parts, senders)
-        return Letter(_aware(getattr(msg, "date", None)), tuple(senders), tuple(parts[:MAX_PARTS]),
-                      len(parts) > MAX_PARTS)
+        date = _aware(getattr(msg, "date", None)) or _header_date(msg)
+        return Letter(date, tuple(senders), tuple(parts[:MAX_PARTS]), len(parts) > MAX_PARTS)
     finally:
         msg.close()
+
+
+def _header_date(msg: Any) -> datetime | None:
+    """The Date line of the message's transport headers, read from a bounded head of them."""
+    try:
+        text = msg.getStringStream("__substg1.0_007D") or ""
+    except Exception:
+        return None
+    head = email.message_from_string(str(text)[:_HEADER_CHARS].split("\r\n\r\n", 1)[0] + "\r\n\r\n",
+                                     policy=policy.compat32)
+    return date_of(head.get("Date"))
 
 
 def _collect_msg(msg: Any, depth: int, parts: list[Part], senders: list[str]) -> None:
@@ -72,7 +86,11 @@ def read_tnef(data: bytes) -> Letter:
     _collect_tnef(tnef, 0, parts, senders)
     date = None
     for obj in tnef.objects:
-        if obj.name == _TNEF_DATE_SENT and len(obj.data) >= 12:
+        if obj.name != _TNEF_DATE_SENT:
+            continue
+        if isinstance(obj.data, datetime):  # tnefparse decodes dates of some attribute types itself
+            date = _aware(obj.data)
+        elif isinstance(obj.data, bytes) and len(obj.data) >= 12:
             year, month, day, hour, minute, second = struct.unpack_from("<6H", obj.data)
             try:
                 date = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)

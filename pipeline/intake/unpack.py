@@ -503,7 +503,8 @@ def _expand_letter(display: str, data: bytes, kind: str, ctx: _Ctx) -> Iterator[
         # extract-msg and tnefparse raise assorted errors on damaged files
         yield ctx.member(display, data, kind, _from_unsafe(unsafe_file("corrupt-file")))
         return
-    date = letter.date or ctx.email_date
+    # winmail.dat's own date has no time zone: the e-mail that carried it knows better
+    date = (ctx.email_date or letter.date) if kind == "tnef" else (letter.date or ctx.email_date)
     senders = letter.senders + tuple(s for s in ctx.senders if s not in letter.senders)
     inner = replace(ctx, email_date=date, depth=ctx.depth + 1, senders=senders)
     here = replace(ctx, email_date=date, senders=senders)
