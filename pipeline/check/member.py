@@ -67,7 +67,10 @@ def check_member(member: Member, ctx: Context) -> FileResult:
                             "mtime": member.mtime}
     try:
         return _check_member(member, ctx, base)
-    except Exception as exc:  # a hostile or broken file must never stop the run
+    except BaseException as exc:  # a hostile or broken file must never stop the run
+        # the Rust reader's panics derive from BaseException; only an interrupt stops the run
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
         return FileResult(status=Outcome.REJECTED,
                           findings=(finding("unreadable", member.path, detail=type(exc).__name__),), **base)
 
