@@ -102,3 +102,15 @@ def test_top_level_message_that_is_itself_the_attachment() -> None:
     letter = read_letter(data)
     assert [(p.name, p.payload) for p in letter.parts] == [("a.xls", b"ABC")]
     assert letter.senders == ("vanthu.yte@daklak.example",)
+
+
+def test_raw_8bit_attachment_names(tmp_path: Path) -> None:
+    def one(name: bytes) -> bytes:
+        return (HEAD.encode() + b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+                b'Content-Disposition: attachment; filename="' + name + b'"\r\nContent-Transfer-Encoding: base64\r\n'
+                b"\r\nQUJD\r\n--B--\r\n")
+    write(tmp_path / "utf8.eml", one("Báo cáo.xlsx".encode()))
+    write(tmp_path / "cp1258.eml", one("Báo cáo.xlsx".encode("cp1258")))
+    write(tmp_path / "junk.eml", one(b"B\x81o c\x81o.xlsx"))  # neither UTF-8 nor the Windows code page
+    found = sorted(m.path for m in iter_members(tmp_path))
+    assert found == ["cp1258.eml » Báo cáo.xlsx", "junk.eml » B\ufffdo c\ufffdo.xlsx", "utf8.eml » Báo cáo.xlsx"]

@@ -69,7 +69,7 @@ def read_letter(data: bytes) -> Letter:
     while stack:
         part, depth, is_message = stack.pop()
         if is_message:
-            sender = address_of(part.get("From"))
+            sender = address_of(_raw(part, "From"))
             if sender and sender not in senders:
                 senders.append(sender)
         if part.is_multipart():
@@ -109,9 +109,12 @@ def _attachment(part: Message) -> Part | None:
 
 
 def _raw(part: Message, name: str) -> str:
-    """A header's raw value, capped; compat32 keeps undecodable bytes as surrogates."""
-    value = part.get(name)
-    return str(value)[:_PARAM_BYTES] if value is not None else ""
+    """A header's raw value, capped, 8-bit bytes kept (as surrogates) for decode_words to read."""
+    wanted = name.lower()
+    for key, value in part.raw_items():
+        if key.lower() == wanted:
+            return str(value)[:_PARAM_BYTES]
+    return ""
 
 
 def split_params(value: str) -> tuple[str, list[tuple[str, str]]]:
@@ -186,7 +189,16 @@ def decode_words(text: str) -> str:
             text = str(email.header.make_header(email.header.decode_header(text)))
         except Exception:
             pass  # a malformed encoded-word stays as written
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text
+    raw = text.encode("utf-8", "surrogateescape")
+    # 8-bit names without encoding: UTF-8, else the Vietnamese Windows code page, else shown replaced
+    for encoding in ("utf-8", "cp1258"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
 
 
 def date_of(value: object) -> datetime | None:
