@@ -168,3 +168,31 @@ def xlsb_from_xlsx(data: bytes) -> bytes:
     book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     sheets = {ws.title: xlsb_sheet([list(r) for r in ws.iter_rows(values_only=True)]) for ws in book.worksheets}
     return make_xlsb(sheets, hidden=[ws.title for ws in book.worksheets if ws.sheet_state != "visible"])
+
+
+def make_nested_msg(depth: int, data: bytes) -> bytes:
+    """A .msg whose attachment is a message, whose attachment is a message… `depth` times, then `data`."""
+    from extract_msg import OleWriter
+
+    writer = OleWriter()
+    writer.addEntry(["__nameid_version1.0"], storage=True)
+    for stream in ("00020102", "00030102", "00040102"):
+        writer.addEntry(["__nameid_version1.0", f"__substg1.0_{stream}"], b"")
+    root: list[str] = []
+    for level in range(depth + 1):
+        header = bytes(8) + struct.pack("<IIII", 0, 1, 0, 1) + bytes(8) if not root else bytes(24)
+        writer.addEntry(root + ["__properties_version1.0"], header)
+        writer.addEntry(root + ["__substg1.0_001A001F"], _utf16("IPM.Note"))
+        att = root + ["__attach_version1.0_#00000000"]
+        writer.addEntry(att, storage=True)
+        if level == depth:
+            writer.addEntry(att + ["__properties_version1.0"], bytes(8) + struct.pack("<IIQ", 0x37050003, 6, 1))
+            writer.addEntry(att + ["__substg1.0_3707001F"], _utf16("a.xlsx"))
+            writer.addEntry(att + ["__substg1.0_37010102"], data)
+        else:
+            writer.addEntry(att + ["__properties_version1.0"], bytes(8) + struct.pack("<IIQ", 0x37050003, 6, 5))
+            root = att + ["__substg1.0_3701000D"]
+            writer.addEntry(root, storage=True)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -65,7 +65,7 @@ def _hint_from_name(name: str, ole: bool) -> str:
     """Guess the kind of a damaged container from its extension so check() can call it corrupt."""
     ext = _ext(name)
     if ole:
-        return "xls" if ext in ("xls", "xlsx", "xlsm", "xlt") else "other"
+        return "xls" if ext in ("xls", "xlsx", "xlsm", "xlt") else "msg" if ext == "msg" else "other"
     return {"xlsx": "xlsx", "xltx": "xlsx", "xlsm": "xlsm", "xltm": "xlsm", "ods": "ods"}.get(ext, "zip")
 
 
