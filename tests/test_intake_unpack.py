@@ -320,3 +320,9 @@ def test_key_derivation_is_bounded_before_it_starts(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(decrypt, "MAX_SPIN_COUNT", 1_000)  # Excel writes 100,000 rounds
     [member] = members(tmp_path, {"a.xlsx": "x"}).values()
     assert code(member) == "corrupt-file"
+
+
+def test_a_name_written_like_a_member_path_never_shares_it(tmp_path: Path) -> None:
+    write(tmp_path / "a.zip", zip_of({"b.xlsx": XLSX, "c » d.xlsx": XLSX}))
+    write(tmp_path / "a.zip » b.xlsx", XLSX)
+    assert set(members(tmp_path)) == {"a.zip › b.xlsx", "a.zip » b.xlsx", "a.zip » c › d.xlsx"}

@@ -90,10 +90,14 @@ def _nfc(text: str) -> str:
 
 
 def shown_name(name: str) -> str:
-    """A file name as people see it: bytes that are not UTF-8 become U+FFFD, letters composed (NFC)."""
+    """A file name as people see it: bytes that are not UTF-8 become U+FFFD, letters composed (NFC).
+
+    A name holding the separator of members (" » ") shows it as " › ", so that a file named like a
+    member of a zip next to it never shares its display path (each path gets one outcome).
+    """
     if any("\udc80" <= ch <= "\udcff" for ch in name):
         name = os.fsencode(name).decode("utf-8", "replace")
-    return _nfc(name)
+    return _nfc(name).replace(SEP, " › ")
 
 
 def _is_junk(name: str) -> bool:
@@ -376,7 +380,7 @@ def _decode_member_name(info: zipfile.ZipInfo, undecodable: frozenset[str] = fro
                 break
             except UnicodeDecodeError:
                 continue
-    return _nfc(name.replace("\\", "/"))
+    return shown_name(name.replace("\\", "/"))
 
 
 def _tolerate_bad_names(data: bytes, max_entries: int) -> tuple[bytes, frozenset[str]]:
@@ -489,7 +493,7 @@ def _attachment_name(name: str, content_type: str, index: int) -> str:
     if not name:
         ext = mimetypes.guess_extension(content_type) or "" if content_type else ""
         name = f"tệp đính kèm {index}{ext}"
-    return _nfc(name)
+    return shown_name(name)
 
 
 def _expand_letter(display: str, data: bytes, kind: str, ctx: _Ctx) -> Iterator[Member]:
