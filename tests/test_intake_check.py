@@ -232,3 +232,17 @@ def test_parallel_check_attributes_the_same(workspace_dir: Path, blanks: dict[st
     parallel = run_check(ws, c.YEAR, workers=2, parallel_from=2)
     assert [(o.path, o.agency) for o in serial.outcomes] == [(o.path, o.agency) for o in parallel.outcomes]
     assert {o.agency for o in parallel.outcomes} == {"YTE"}
+
+
+def test_a_scan_instead_of_the_workbook_gets_the_blank_workbook_again(workspace_dir: Path,
+                                                                      blanks: dict[str, bytes]) -> None:
+    ws = load_workspace(workspace_dir)
+    generate(ws, c.YEAR)
+    _put(_inbox(workspace_dir), "YTE_bao-cao-2015 (ban quet).pdf", b"%PDF-1.4\n")
+    result = CliRunner().invoke(cli, ["-w", str(workspace_dir), "check", "--year", "2015"], catch_exceptions=False)
+    assert result.exit_code == 1
+    draft = workspace_dir / "outbox" / "2015" / "kiem-tra" / "thu" / "YTE_gui-lai_2015.eml"
+    msg = email.message_from_bytes(draft.read_bytes(), policy=policy.default)
+    body = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "bản PDF" in body and "Biểu mẫu trống được gửi kèm" in body
+    assert [a.get_filename() for a in msg.iter_attachments()] == [YTE]  # type: ignore[attr-defined]

@@ -75,7 +75,8 @@ def test_names_dates_and_senders_survive_the_bounded_parser(tmp_path: Path) -> N
     write(tmp_path / "b.eml", eml_rfc2047("Biểu 02 - Sở Xây dựng.xlsx", XLSX))
     forwarded = (HEAD.replace("VanThu.YTe@DakLak.example", "tonghop@so.example") +
                  "Content-Type: multipart/mixed; boundary=OUT\r\n\r\n--OUT\r\nContent-Type: text/plain\r\n\r\nFw\r\n"
-                 "--OUT\r\nContent-Type: message/rfc822\r\n\r\n" + eml_with({"x.xlsx": XLSX}).decode() + "\r\n--OUT--\r\n")
+                 "--OUT\r\nContent-Type: message/rfc822\r\n\r\n" + eml_with({"x.xlsx": XLSX}).decode()
+                 + "\r\n--OUT--\r\n")
     write(tmp_path / "c.eml", forwarded.encode())
     found = {m.path: m for m in iter_members(tmp_path)}
     assert found["a.eml » Báo cáo Sở Y tế.xlsx"].data == XLSX

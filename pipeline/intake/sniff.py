@@ -1,4 +1,4 @@
-"""The real kind of a file, from its bytes: OLE2, OOXML, ODS, zip, e-mail, Outlook, exports; the name only breaks ties."""
+"""The real kind of a file from its bytes: OLE2, OOXML, ODS, zip, e-mail, Outlook, exports; the name breaks ties."""
 
 from __future__ import annotations
 

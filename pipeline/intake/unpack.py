@@ -141,7 +141,8 @@ class _Ctx:
 _EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
 
-def iter_members(inbox: Path, limits: Limits = Limits(), passwords: Mapping[str, str] | None = None) -> Iterator[Member]:
+def iter_members(inbox: Path, limits: Limits = Limits(),
+                 passwords: Mapping[str, str] | None = None) -> Iterator[Member]:
     """Yield every file under inbox (recursively, sorted), expanding zips and e-mails; never raise."""
     for entry, display in iter_entries(inbox):
         yield from members_of(entry, display, limits, passwords)
@@ -268,7 +269,8 @@ def _from_inbox_file(path: Path, display: str, limits: Limits, passwords: Mappin
     except OSError:
         yield Member(display, b"", "other", None, mtime, _reject("unreadable-file"))
         return
-    if (after.st_size, after.st_mtime_ns) != (opened.st_size, opened.st_mtime_ns) or len(data) != min(cap, opened.st_size):
+    changed = (after.st_size, after.st_mtime_ns) != (opened.st_size, opened.st_mtime_ns)
+    if changed or len(data) != min(cap, opened.st_size):
         # still being copied or saved: what was read may be neither the old file nor the new one
         yield Member(display, b"", sniff(data[:64 * 1024], display), None, mtime, _reject("file-changed"))
         return

@@ -137,10 +137,16 @@ def _resend_requests(ws: Workspace, result: CheckResult, folder: Path) -> int:
         if outcome.agency is not None and outcome.outcome in (Outcome.REJECTED, Outcome.NOT_A_SPREADSHEET):
             mine.setdefault(outcome.agency, []).append(outcome.path)
     by_path = {f.path: f for f in result.files}
+    blank_dir = ws.settings.outbox(result.year) / "mau"
     for status in result.agencies:
         if status.state != AgencyState.UNREADABLE:
             continue
         agency = ws.registry.get(status.agency)
+        # a scan or a document instead of the workbook: send the blank workbook again with the request
+        paths = mine.get(status.agency, [])
+        sent_other = any(f.code == "not-a-spreadsheet" for p in paths for f in by_path[p].findings)
+        blanks = sorted(blank_dir.glob(f"{agency.code}_*_{result.year}.xlsx")) if sent_other and blank_dir.is_dir() \
+            else []
         lines = [
             "Kính gửi Quý cơ quan, đơn vị,",
             "",
@@ -148,17 +154,18 @@ def _resend_requests(ws: Workspace, result: CheckResult, folder: Path) -> int:
             f"{ws.plan.decision} năm {result.year} và trân trọng cảm ơn. Tuy nhiên chưa mở được tệp nào để đọc "
             "số liệu:",
         ]
-        for path in mine.get(status.agency, []):
+        for path in paths:
             name = PurePath(path.split(" » ")[-1]).name
             for f in by_path[path].findings:
                 lines.append(f"  - Tệp “{name}”: {f.message_vi}")
         lines += ["", "Đề nghị Quý đơn vị xử lý như trên và gửi lại toàn bộ tệp biểu mẫu .xlsx đã điền bằng cách "
-                      "trả lời thư này (không cần điền lại nếu tệp gốc vẫn còn).",
+                      "trả lời thư này (không cần điền lại nếu tệp gốc vẫn còn)."
+                  + (" Biểu mẫu trống được gửi kèm để tiện điền." if blanks else ""),
                   "", f"Mọi thông tin xin liên hệ: {contact.name}, điện thoại {contact.phone}, email {contact.email}.",
                   "", "Trân trọng./."]
         msg = build_message(department_sender(ws), addresses(agency.email, agency.name),
                             f"[{department_tag(ws)}] Đề nghị gửi lại báo cáo năm {result.year} (tệp không mở được) — "
-                            f"{agency.short_name}", "\n".join(lines))
+                            f"{agency.short_name}", "\n".join(lines), [Attachment.from_path(p) for p in blanks[:1]])
         write_eml(msg, folder / "thu" / f"{agency.code}_gui-lai_{result.year}.eml")
         count += 1
     return count
