@@ -246,3 +246,17 @@ def test_a_scan_instead_of_the_workbook_gets_the_blank_workbook_again(workspace_
     body = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "bản PDF" in body and "Biểu mẫu trống được gửi kèm" in body
     assert [a.get_filename() for a in msg.iter_attachments()] == [YTE]  # type: ignore[attr-defined]
+
+
+def test_file_gone_before_its_feedback_copy_is_written(workspace_dir: Path, blanks: dict[str, bytes]) -> None:
+    from pipeline.outputs.check_outputs import write_check_outputs
+
+    inbox = _inbox(workspace_dir)
+    _put(inbox, GDDT, c.filled(blanks[GDDT], "errors"))
+    ws = load_workspace(workspace_dir)
+    result = run_check(ws, c.YEAR, workers=1, source_budget=0)  # bytes not kept: read again for the copy
+    assert GDDT in result.sources
+    (inbox / GDDT).unlink()
+    written = write_check_outputs(ws, result)
+    assert not (workspace_dir / "outbox" / "2015" / "kiem-tra" / "phan-hoi").exists()
+    assert written["Tệp kiểm tra"].is_file()
