@@ -220,6 +220,7 @@ def test_encrypted_ods_names_libreoffice(workspace_dir: Path) -> None:
     result = run_check(load_workspace(workspace_dir), c.YEAR, workers=1)
     [ods] = [f for f in result.findings() if f.file.endswith(".ods")]
     assert ods.code == "encrypted" and "LibreOffice" in ods.message_vi and "Excel" not in ods.message_vi
+    assert "[[password]]" not in ods.message_vi  # a recorded password cannot open an .ods
     assert {a.agency: str(a.state) for a in result.agencies}["NOIVU"] == "unreadable"
 
 

@@ -80,7 +80,8 @@ def _reject(code: str, **params: object) -> Rejection:
 def _from_unsafe(exc: UnsafeFile, data: bytes = b"") -> Rejection:
     """Turn a guard verdict into a Rejection value; a password refusal names the program's menu."""
     if exc.code == "encrypted":
-        return _reject("encrypted", detail=menu(data), ask=ASK_PASSWORD)
+        # only what msoffcrypto-tool opens can be read with a recorded password (not an .ods)
+        return _reject("encrypted", detail=menu(data), ask=ASK_PASSWORD if can_decrypt(data) else "")
     return Rejection(exc.code, exc.params)
 
 
