@@ -279,7 +279,7 @@ def test_sniff_recognises_real_kinds() -> None:
     assert sniff(PDF, "bao cao.pdf") == "other"
     assert sniff(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(100), "anh.jpg") == "other"
     assert sniff(EML, "thu.eml") == "eml"
-    assert sniff(b"STT,Chi tieu\n1,2\n", "bao cao.csv") == "other"
+    assert sniff(b"STT,Chi tieu\n1,2\n", "bao cao.csv") == "csv"
     assert sniff(b"Subject: only one header\n\nbody", "x.txt") == "other"
     plain = io.BytesIO()
     with zipfile.ZipFile(plain, "w") as z:
@@ -676,10 +676,12 @@ def test_messages_are_vietnamese_nfc_and_actionable() -> None:
         assert unicodedata.is_normalized("NFC", entry.message) and unicodedata.is_normalized("NFC", entry.title)
         if entry.group == "Tệp" and entry.severity == "error":
             assert "Đề nghị" in entry.message, code
-    assert CATALOGUE["encrypted"].message == (
-        "Tệp được đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu "
-        "(Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại."
-    )
+    from pipeline.intake.decrypt import ASK_PASSWORD, EXCEL_MENU, LIBREOFFICE_MENU
+    from pipeline.model.findings import render
+
+    excel = render("encrypted", (("detail", EXCEL_MENU), ("ask", ASK_PASSWORD)))
+    assert "Tệp > Thông tin > Bảo vệ sổ làm việc" in excel and "[[password]]" in excel
+    assert "Lưu với mật khẩu" in render("encrypted", (("detail", LIBREOFFICE_MENU),))
 
 
 # --------------------------------------------------------------------------- robustness

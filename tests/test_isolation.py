@@ -130,6 +130,8 @@ def _hand_made(bases: list[bytes]) -> dict[str, bytes]:
         "inf.xlsx": _typed(base, "L6", "inf"),
         "truncated.xls": xls[: len(xls) // 2],
         "formulas.xlsx": _typed(_typed(base, "I6", "=HYPERLINK(\"http://x\",\"y\")"), "I7", "=cmd|' /C calc'!A0"),
+        "empty.zip": fuzz._zip([]),
+        "macosx-only.zip": fuzz._zip([("__MACOSX/._a.xlsx", b"junk")]),
     }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
+from pipeline.check.attribute import Evidence, attribute, by_email, refused
 from pipeline.check.identify import identify
 from pipeline.check.rules import Cursor, check_workbook
 from pipeline.intake.unpack import SEP, Member, Rejection, members_of
@@ -31,6 +32,8 @@ class Context:
     year: int
     assigned: dict[str, list[Assignment]]
     engine: str = "calamine"
+    passwords: tuple[tuple[str, str], ...] = ()  # (display path, password) the officer recorded
+    department: str = ""  # the department's own code: its mailbox forwards, it does not attribute
 
 
 # What checking one inbox entry gives: a result per member (one, or several for a zip or e-mail).
@@ -63,7 +66,10 @@ def check_member(member: Member, ctx: Context) -> FileResult:
                             "mtime": member.mtime, "digest": hashlib.sha256(member.data).hexdigest()}
     try:
         return _check_member(member, ctx, base)
-    except Exception as exc:  # a hostile or broken file must never stop the run
+    except BaseException as exc:  # a hostile or broken file must never stop the run
+        # the Rust reader's panics derive from BaseException; only an interrupt stops the run
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
         return FileResult(status=Outcome.REJECTED,
                           findings=(finding("unreadable", member.path, detail=type(exc).__name__),), **base)
 
@@ -73,7 +79,8 @@ def _check_member(member: Member, ctx: Context, base: dict[str, Any]) -> FileRes
     if member.rejection is not None:
         code = member.rejection.code
         f = Finding(code, path, params=member.rejection.params)
-        status = Outcome.NOT_A_SPREADSHEET if code == "no-attachment" else Outcome.REJECTED
+        # a warning-level refusal (a PDF, an empty zip, a mail without attachment) is not a spreadsheet
+        status = Outcome.NOT_A_SPREADSHEET if f.severity == Severity.WARNING else Outcome.REJECTED
         return FileResult(status=status, findings=(f,), **base)
     if member.kind == FileKind.ENCRYPTED:
         return FileResult(status=Outcome.REJECTED, findings=(finding("encrypted", path),), **base)
@@ -83,11 +90,13 @@ def _check_member(member: Member, ctx: Context, base: dict[str, Any]) -> FileRes
                           findings=(finding("not-a-spreadsheet", path, detail=ext),), **base)
     book = Book(member.data, member.kind, ctx.engine)
     try:
-        findings: list[Finding] = []
+        findings: list[Finding] = [Finding(n.code, path, params=n.params) for n in member.notices]
         if member.kind == FileKind.XLSM:
             findings.append(finding("macro-workbook", path))
         elif member.kind == FileKind.XLS:
             findings.append(finding("legacy-format", path, detail="Excel 97-2003 (.xls)"))
+        elif member.kind == FileKind.XLSB:
+            findings.append(finding("legacy-format", path, detail="Excel nhị phân (.xlsb)"))
         identity, found = identify(book, path, ctx.registry, ctx.year, ctx.plan.id)
         findings += found
         if identity.agency is None:
@@ -137,4 +146,12 @@ def _fingerprint(rows: tuple[tuple[str, str], ...]) -> str:
 
 def check_entry(entry: Path | Rejection, display: str, ctx: Context) -> Checked:
     """Read, unpack, guard and check one inbox file (every member of a zip or e-mail); never raises."""
-    return [check_member(member, ctx) for member in members_of(entry, display)]
+    out: Checked = []
+    evidence: list[Evidence] = []
+    for member in members_of(entry, display, passwords=dict(ctx.passwords)):
+        out.append(check_member(member, ctx))
+        evidence.append(Evidence(refused(member, out[-1]), member.senders))
+    if any(e.refused for e in evidence):
+        # files nobody could read still belong to whoever sent them (check/attribute.py)
+        out = attribute(out, evidence, ctx.registry, by_email(ctx.registry, ctx.department))
+    return out

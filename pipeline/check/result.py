@@ -41,5 +41,6 @@ class CheckResult:
         # a file the officer excluded is a decision taken, not something left to act on
         excluded = {f.file for f in self.overrides if f.code == "excluded-by-officer"}
         bad = any(o.outcome == Outcome.REJECTED and o.path not in excluded for o in self.outcomes)
-        missing = any(a.state in (AgencyState.MISSING, AgencyState.REJECTED) for a in self.agencies)
+        missing = any(a.state in (AgencyState.MISSING, AgencyState.REJECTED, AgencyState.UNREADABLE)
+                      for a in self.agencies)
         return 1 if bad or missing else 0

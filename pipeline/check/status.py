@@ -1,4 +1,4 @@
-"""Where each expected agency stands for the year: on time, late, rejected, or nothing received."""
+"""Where each expected agency stands for the year: on time, late, rejected, unreadable, or nothing received."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def received_on(result: FileResult) -> dt.date | None:
 
 def agency_status(expected: list[str], files: list[FileResult], outcomes: list[FileOutcome],
                   deadline: dt.date) -> list[AgencyStatus]:
-    """On time, late, missing or rejected, for every expected agency (each counted once)."""
+    """On time, late, missing, rejected or unreadable, for every expected agency (each counted once)."""
     by_path = {f.path: f for f in files}
     per_agency: dict[str, list[FileOutcome]] = {}
     for o in outcomes:
@@ -47,7 +47,10 @@ def agency_status(expected: list[str], files: list[FileResult], outcomes: list[F
             state = AgencyState.LATE if received is not None and received > deadline else AgencyState.ON_TIME
             out.append(AgencyStatus(code, state, result.path, received))
         elif mine:
-            out.append(AgencyStatus(code, AgencyState.REJECTED, mine[0].path, received_on(by_path[mine[0].path])))
+            # every file it sent was refused before it could be read: ask for a file that opens
+            unreadable = all(by_path[o.path].submission is None for o in mine)
+            state = AgencyState.UNREADABLE if unreadable else AgencyState.REJECTED
+            out.append(AgencyStatus(code, state, mine[0].path, received_on(by_path[mine[0].path])))
         else:
             out.append(AgencyStatus(code, AgencyState.MISSING))
     return out

@@ -51,6 +51,7 @@ def unsafe_file(code: str, limits: Limits | None = None) -> UnsafeFile:
 
 # The flavours of zip the scanners tell apart, and sizes both the zip and the XML scanners use.
 OOXML = "ooxml"
+XLSB = "xlsb"
 ODS = "ods"
 CONTAINER = "container"
 HEAD_BYTES = 64 * 1024

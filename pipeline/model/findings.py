@@ -3,7 +3,7 @@
 Every code the officer or an agency can see is here, from the guard's refusals to the officer's
 own decisions. A finding stores its code and parameters, never prose: the Vietnamese message is
 rendered from the catalogue when it is shown. Message fields: {value}, {expected}, {detail},
-{activity}, {limit}, {depth}; a missing field renders as an empty string.
+{activity}, {limit}, {depth}, {ask}; a missing field renders as an empty string.
 """
 
 from __future__ import annotations
@@ -38,8 +38,17 @@ def _c(severity: Severity, title: str, message: str, group: str) -> Code:
 CATALOGUE: dict[str, Code] = {
     # the file as a whole: what the guard and the unpacking refuse before any parser runs
     "not-a-spreadsheet": _c(WARNING, "Không phải bảng tính",
-                            "Tệp không phải bảng tính Excel/LibreOffice ({detail}); không đọc được số liệu. Nếu "
-                            "đây là báo cáo, đề nghị đơn vị gửi lại đúng tệp biểu mẫu .xlsx.", _FILE),
+                            "Tệp là {detail}, không phải bảng tính Excel/LibreOffice. {ask}", _FILE),
+    "csv-export": _c(ERROR, "Tệp CSV thay cho biểu mẫu",
+                     "Tệp là bảng dữ liệu CSV: chỉ giữ một trang tính, mất trang “Thông tin đơn vị” và thông tin "
+                     "nhận dạng của biểu mẫu, nên không đọc được báo cáo. Đề nghị đơn vị mở tệp biểu mẫu đã điền, "
+                     "chọn Tệp > Lưu thành > Sổ làm việc Excel (*.xlsx) rồi gửi lại tệp .xlsx.", _FILE),
+    "web-page-export": _c(ERROR, "Trang web thay cho biểu mẫu",
+                          "Tệp là {detail}, không phải sổ làm việc Excel, nên không đọc được biểu mẫu. Đề nghị "
+                          "{ask}", _FILE),
+    "empty-archive": _c(WARNING, "Tệp nén không có tệp dùng được",
+                        "Tệp nén không có tệp nào dùng được ({detail}). Nếu đơn vị định gửi báo cáo, đề nghị đơn vị "
+                        "nén lại đúng tệp biểu mẫu đã điền, hoặc gửi thẳng tệp .xlsx.", _FILE),
     "no-attachment": _c(WARNING, "Thư không có tệp đính kèm",
                         "Thư không có tệp đính kèm nào nên không có báo cáo để đọc. Đề nghị kiểm tra lại thư, hoặc "
                         "đề nghị đơn vị gửi lại thư có đính kèm tệp báo cáo.", _FILE),
@@ -66,8 +75,12 @@ CATALOGUE: dict[str, Code] = {
                          "cột cuối cùng của trang tính). Đề nghị đơn vị xoá các hàng, cột thừa nằm ngoài bảng báo "
                          "cáo, lưu lại rồi gửi lại.", _FILE),
     "encrypted": _c(ERROR, "Tệp có mật khẩu",
-                    "Tệp được đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu "
-                    "(Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại.", _FILE),
+                    "Tệp được đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu ({detail}) rồi gửi lại. "
+                    "{ask}", _FILE),
+    "wrong-password": _c(ERROR, "Mật khẩu không đúng",
+                         "Mật khẩu ghi trong decisions.toml không mở được tệp này. Đề nghị hỏi lại đơn vị đúng mật "
+                         "khẩu (phân biệt chữ hoa, chữ thường), hoặc đề nghị đơn vị gỡ mật khẩu ({detail}) rồi gửi "
+                         "lại.", _FILE),
     "encrypted-zip": _c(ERROR, "Tệp nén có mật khẩu",
                         "Tệp nén được đặt mật khẩu nên không giải nén được. Đề nghị đơn vị gửi lại tệp nén không "
                         "đặt mật khẩu, hoặc gửi trực tiếp các tệp báo cáo.", _FILE),
@@ -85,6 +98,16 @@ CATALOGUE: dict[str, Code] = {
                            "Tổng dung lượng sau khi giải nén của tệp này vượt giới hạn cho phép nên phần còn lại "
                            "không được mở. Đề nghị đơn vị chia nhỏ tệp nén hoặc gửi trực tiếp các tệp báo cáo.",
                            _FILE),
+    "file-changed": _c(ERROR, "Tệp thay đổi trong lúc kiểm tra",
+                       "Tệp bị xoá, đổi tên hoặc đang được chép dở trong lúc kiểm tra nên chưa đọc được trọn vẹn. "
+                       "Đề nghị chờ chép tệp xong rồi chạy lại.", _FILE),
+    "symlink-outside": _c(ERROR, "Lối tắt trỏ ra ngoài inbox",
+                          "Đây là lối tắt (liên kết) trỏ ra ngoài thư mục inbox nên không được mở: công cụ chỉ đọc "
+                          "các tệp nằm trong inbox. Đề nghị chép chính tệp vào thư mục inbox của năm rồi chạy lại.",
+                          _FILE),
+    "symlink-folder": _c(WARNING, "Lối tắt tới thư mục trong inbox",
+                         "Đây là lối tắt tới một thư mục nằm ngay trong inbox; công cụ không đi theo lối tắt thư mục "
+                         "(để không đọc một tệp hai lần) — các tệp ở đó đã được kiểm tra tại chỗ của chúng.", _FILE),
     "unreadable-file": _c(ERROR, "Không đọc được tệp",
                           "Không đọc được tệp (không có quyền đọc, tệp đang bị chương trình khác khoá, hoặc đây "
                           "không phải tệp thông thường). Đề nghị kiểm tra quyền truy cập, đóng tệp đang mở rồi chạy "
@@ -251,6 +274,9 @@ CATALOGUE: dict[str, Code] = {
     # the officer's decisions
     "excluded-by-officer": _c(ERROR, "Cán bộ loại khỏi tổng hợp",
                               "Cán bộ tổng hợp đã loại tệp này khỏi tổng hợp: {detail}", _OFFICER),
+    "opened-with-password": _c(WARNING, "Đã mở bằng mật khẩu cán bộ ghi",
+                               "Tệp có mật khẩu; đã mở bằng mật khẩu cán bộ ghi trong decisions.toml: {detail}. Lần "
+                               "sau đề nghị đơn vị gửi tệp không đặt mật khẩu.", _OFFICER),
     "chosen-by-officer": _c(WARNING, "Cán bộ chọn bản này",
                             "Cán bộ tổng hợp đã chọn bản này để tổng hợp: {detail}", _OFFICER),
     "chosen-has-errors": _c(WARNING, "Bản được chọn có lỗi",

@@ -19,7 +19,7 @@ from pipeline.workspace.files import write_atomic
 FONT = "Times New Roman"
 LINE_HEIGHT = 15.0  # points per line of 11 pt text
 STATE_STYLE = {AgencyState.ON_TIME: "good", AgencyState.LATE: "warning", AgencyState.MISSING: "error",
-               AgencyState.REJECTED: "error"}
+               AgencyState.REJECTED: "error", AgencyState.UNREADABLE: "error"}
 
 
 @contextmanager

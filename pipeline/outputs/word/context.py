@@ -164,6 +164,7 @@ def _reporting(summary: YearSummary, full: dict[str, str]) -> dict[str, Any]:
         return [full[a.agency] for a in agencies if a.state in states]
 
     rejected = [f"{name} (đã gửi nhưng báo cáo chưa đạt yêu cầu)" for name in pick(AgencyState.REJECTED)]
+    rejected += [f"{name} (đã gửi nhưng tệp không đọc được)" for name in pick(AgencyState.UNREADABLE)]
     return {"expected": len(agencies), "received": len(pick(AgencyState.ON_TIME, AgencyState.LATE)),
             "on_time": pick(AgencyState.ON_TIME), "late": pick(AgencyState.LATE),
             "missing": pick(AgencyState.MISSING) + rejected}

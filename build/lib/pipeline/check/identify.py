@@ -1,18 +1,28 @@
-"""Which agency and year a returned workbook belongs to, and whether its identity agrees."""
+"""Where a returned workbook's sheets are, which agency and year it belongs to, and whether its identity agrees."""
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.model.agencies import Registry
 from pipeline.model.cells import address
 from pipeline.model.findings import Finding, finding
-from pipeline.model.layout import INFO_FIELDS, SHEET_INFO, SHEET_META, TEMPLATE_VERSION, label_key
+from pipeline.model.layout import (GENERAL_FIELDS, INFO_FIELDS, OTHER_COLUMNS, REPORT_COLUMNS, SHEET_GENERAL,
+                                   SHEET_GUIDE, SHEET_INFO, SHEET_META, SHEET_OTHER, SHEET_REPORT, TEMPLATE_VERSION,
+                                   Column, label_key)
 from pipeline.model.text import fold, nfc
 from pipeline.read.book import Sheets
+from pipeline.read.legacy import fix_legacy
+
+# A sheet found by its content must show this many of its labels: the guide sheet quotes one
+# label of each ("Năm báo cáo", "(15) Đề xuất, kiến nghị") and must never pass for them.
+_MIN_INFO_LABELS, _MIN_GENERAL_LABELS = 3, 2
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,31 @@ class Identity:
     year: int | None
     source: str  # "meta", "name", "file", ""
     meta: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table sheet ("Báo cáo", "Hoạt động khác"): its header row (0-based, -1 if none) and column per key."""
+
+    sheet: str
+    header: int = -1
+    cols: dict[str, int] = field(default_factory=dict)
+
+
+Labelled = dict[str, tuple[Any, str]]
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where the contract's sheets are in one workbook: by name when the content fits, else by content."""
+
+    report: Table | None
+    other: Table | None
+    info: str | None
+    general: str | None
+    info_values: Labelled
+    general_values: Labelled
+    renamed: tuple[tuple[str, str], ...]  # (name in the contract, name in the file) of sheets found by content
 
 
 def find_sheet(book: Sheets, wanted: str) -> str | None:
@@ -51,20 +86,157 @@ def read_meta(book: Sheets) -> dict[str, str]:
     return out
 
 
-def read_labelled(book: Sheets, sheet: str, fields: tuple[tuple[str, str], ...]) -> dict[str, tuple[Any, str]]:
-    """Values of a label/value sheet, found by label text: key -> (value, cell address)."""
-    wanted = {label_key(label): key for key, label in fields}
-    out: dict[str, tuple[Any, str]] = {}
+@functools.lru_cache(maxsize=8)
+def _field_index(fields: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {label_key(label): key for key, label in fields}
+
+
+def read_labelled(book: Sheets, sheet: str, fields: tuple[tuple[str, str], ...]) -> Labelled:
+    """Values of a label/value sheet, found by label text: key -> (value, cell address).
+
+    The value is the cell right of the label, or right of the label's merged range when the
+    label was merged over several columns; a hint may follow it, never read as the value.
+    """
+    wanted = _field_index(fields)
+    out: Labelled = {}
+    spans = None
     for r, row in enumerate(book.rows(sheet)):
         for c, value in enumerate(row[:4]):
-            if isinstance(value, str) and label_key(value) in wanted:
-                key = wanted[label_key(value)]
-                if key in out:
-                    continue
-                # the value sits in the next column; a hint may follow it, never read as the value
-                out[key] = (row[c + 1] if c + 1 < len(row) else None, address(r, c + 1))
-                break
+            if not isinstance(value, str):
+                continue
+            key = wanted.get(label_key(value))
+            if key is None or key in out:
+                continue
+            at = c + 1
+            if at >= len(row) or row[at] is None:
+                spans = book.merged(sheet) if spans is None else spans
+                at = next((s.right + 1 for s in spans if s.top == r and s.left == c and s.right > c), at)
+            out[key] = (row[at] if at < len(row) else None, address(r, at))
+            break
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _label_index(columns: tuple[Column, ...]) -> dict[str, str]:
+    """Folded header label -> column key, for every label and alias of `columns`."""
+    return {k: column.key for column in reversed(columns) for k in column.keys}
+
+
+def header_map(rows: list[list[Any]], columns: tuple[Column, ...]) -> tuple[int, dict[str, int]]:
+    """The header row (0-based) and column index per key, found by label text."""
+    index = _label_index(columns)
+    best: tuple[int, dict[str, int]] = (-1, {})
+    for r, row in enumerate(rows[:15]):
+        found: dict[str, int] = {}
+        for c, value in enumerate(row):
+            if isinstance(value, str) and len(value) < 120:
+                key = index.get(label_key(value))
+                if key is not None and key not in found:
+                    found[key] = c
+        if len(found) > len(best[1]):
+            best = (r, found)
+    return best if len(best[1]) >= 3 else (-1, {})
+
+
+def _report_table(book: Sheets, sheet: str) -> Table | None:
+    header, cols = header_map(book.rows(sheet), REPORT_COLUMNS)
+    return Table(sheet, header, cols) if header >= 0 and "activity_id" in cols else None
+
+
+def _other_table(book: Sheets, sheet: str, by_name: bool) -> Table | None:
+    rows = book.rows(sheet)
+    header, cols = header_map(rows, OTHER_COLUMNS)
+    if header < 0:
+        return None
+    if not by_name and "activity_id" in header_map(rows, REPORT_COLUMNS)[1]:
+        return None  # a second copy of "Báo cáo" is not work beyond the plan
+    return Table(sheet, header, cols)
+
+
+_LOCATED: weakref.WeakKeyDictionary[Sheets, Located] = weakref.WeakKeyDictionary()
+
+
+def locate(book: Sheets) -> Located:
+    """Find each sheet of the contract: by its name if its content fits, else by its content.
+
+    Renamed, translated or reordered sheets are found by their header row or labels; the hidden
+    identity sheet is never one of them. Remembered per workbook: identify and the checks ask.
+    """
+    try:
+        return _LOCATED[book]
+    except (KeyError, TypeError):
+        pass
+    located = _locate(book)
+    try:
+        _LOCATED[book] = located
+    except TypeError:
+        pass  # an object that cannot be weakly referenced is simply located again
+    return located
+
+
+def _locate(book: Sheets) -> Located:
+    meta = find_sheet(book, SHEET_META)
+    named = {w: find_sheet(book, w) for w in (SHEET_GUIDE, SHEET_INFO, SHEET_REPORT, SHEET_OTHER, SHEET_GENERAL)}
+    reserved = {n for n in named.values() if n is not None} | {meta}
+    search = _Search([n for n in book.sheet_names if n not in reserved])
+
+    def tables(make: Callable[[str], Table | None]) -> Callable[[str], tuple[Table | None, int]]:
+        def score(name: str) -> tuple[Table | None, int]:
+            table = make(name)
+            return table, len(table.cols) if table is not None else 0
+        return score
+
+    report_name = named[SHEET_REPORT]
+    report = _report_table(book, report_name) if report_name else None
+    if report is None:
+        report = search.best(SHEET_REPORT, tables(lambda n: _report_table(book, n)))
+    if report is None and report_name is not None:
+        report = Table(report_name, *header_map(book.rows(report_name), REPORT_COLUMNS))
+    other_name = named[SHEET_OTHER]
+    other = _other_table(book, other_name, True) if other_name else None
+    if other is None:
+        other = search.best(SHEET_OTHER, tables(lambda n: _other_table(book, n, False)))
+
+    def labelled(wanted: str, fields: tuple[tuple[str, str], ...], least: int) -> tuple[str | None, Labelled]:
+        name = named[wanted]
+        values = read_labelled(book, name, fields) if name else {}
+        if values:
+            return name, values
+
+        def score(n: str) -> tuple[tuple[str, Labelled] | None, int]:
+            found = read_labelled(book, n, fields)
+            return ((n, found) if len(found) >= least else None), len(found)
+        hit = search.best(wanted, score)
+        return hit if hit is not None else (name, values)
+
+    info, info_values = labelled(SHEET_INFO, INFO_FIELDS, _MIN_INFO_LABELS)
+    general, general_values = labelled(SHEET_GENERAL, GENERAL_FIELDS, _MIN_GENERAL_LABELS)
+    return Located(report, other, info, general, info_values, general_values, tuple(search.renamed))
+
+
+_T = TypeVar("_T")
+
+
+class _Search:
+    """The sheets not yet placed, searched by content; each sheet found is placed once."""
+
+    def __init__(self, free: list[str]) -> None:
+        self.free = free
+        self.renamed: list[tuple[str, str]] = []
+
+    def best(self, wanted: str, score: Callable[[str], tuple[_T | None, int]]) -> _T | None:
+        """What `score` reads from the free sheet that fits `wanted` best (the first of equals)."""
+        best: tuple[str, _T] | None = None
+        points = 0
+        for name in self.free:
+            value, got = score(name)
+            if value is not None and got > points:
+                best, points = (name, value), got
+        if best is None:
+            return None
+        self.free.remove(best[0])
+        self.renamed.append((wanted, best[0]))
+        return best[1]
 
 
 def _year(value: object) -> int | None:
@@ -94,9 +266,11 @@ def identify(book: Sheets, path: str, registry: Registry, year: int, plan_id: st
     """Identify agency and year from the hidden identity, else the name cell, else the file name."""
     findings: list[Finding] = []
     meta = read_meta(book)
-    info_sheet = find_sheet(book, SHEET_INFO)
-    info = read_labelled(book, info_sheet, INFO_FIELDS) if info_sheet else {}
+    located = locate(book)
+    info_sheet, info = located.info, located.info_values
     name_value, name_cell = info.get("agency_name", (None, ""))
+    if isinstance(name_value, str):
+        name_value = fix_legacy(name_value)[0]  # converted quietly: the info check reports it at its cell
     by_name = registry.find(str(name_value)) if isinstance(name_value, str) else None
     agency: str | None = None
     source = ""
@@ -118,10 +292,11 @@ def identify(book: Sheets, path: str, registry: Registry, year: int, plan_id: st
         else:
             how = "tên đơn vị trong tệp" if source == "name" else "tên tệp"
             findings.append(finding("no-identity", path, detail=how))
-    found_year = _year(meta.get("year")) or _year(info.get("year", (None, ""))[0])
+    year_value, year_cell = info.get("year", (None, ""))
+    found_year = _year(meta.get("year")) or _year(year_value)
     if found_year is not None and found_year != year:
-        findings.append(finding("wrong-year", path, sheet="" if meta.get("year") else (info_sheet or ""),
-                                value=found_year, expected=year))
+        at = {} if meta.get("year") else {"sheet": info_sheet or "", "cell": year_cell}
+        findings.append(finding("wrong-year", path, **at, value=found_year, expected=year))
     if meta.get("plan_id") and meta["plan_id"] != plan_id:
         findings.append(finding("wrong-plan", path, value=meta["plan_id"], expected=plan_id))
     version = meta.get("template_version", "")

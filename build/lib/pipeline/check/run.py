@@ -12,7 +12,7 @@ from pipeline.check.status import agency_status
 from pipeline.intake.unpack import iter_entries
 from pipeline.isolation import Limits
 from pipeline.model.assignments import by_agency
-from pipeline.workspace.decisions import load_decisions
+from pipeline.workspace.decisions import load_decisions, load_passwords
 from pipeline.workspace.load import Workspace
 
 
@@ -33,7 +33,8 @@ def run_check(ws: Workspace, year: int, engine: str = "calamine", workers: int |
     entries = list(iter_entries(inbox)) if inbox.is_dir() else []
     if on_total:
         on_total(len(entries))
-    ctx = Context(ws.plan, ws.registry, year, by_agency(ws.assignments(year)), engine)
+    ctx = Context(ws.plan, ws.registry, year, by_agency(ws.assignments(year)), engine,
+                  load_passwords(ws.settings.root, year), ws.settings.department_code)
     files = check_entries(entries, ctx, workers, progress, limits)
     outcomes, overrides = select(files, load_decisions(ws.settings.root, year))
     deadline = ws.settings.deadline_for(year)

@@ -73,7 +73,7 @@ def print_check(ws: Workspace, run: CheckRun, limit: int = 15) -> None:
         if len(errors) > limit:
             out.print(f"  … và {len(errors) - limit} lỗi khác (xem tệp kiểm tra).")
     out.print(f"{len(warnings)} cảnh báo (không chặn việc tổng hợp; xem trang “Cảnh báo” của tệp kiểm tra).")
-    for state in (AgencyState.MISSING, AgencyState.REJECTED, AgencyState.LATE):
+    for state in (AgencyState.MISSING, AgencyState.UNREADABLE, AgencyState.REJECTED, AgencyState.LATE):
         names = [ws.registry.get(a.agency).short_name for a in result.agencies if a.state == state]
         if names:
             out.print(f"{state.label} ({len(names)}): {', '.join(names)}")

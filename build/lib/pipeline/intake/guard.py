@@ -1,21 +1,23 @@
 """Safety gate for untrusted workbooks: bound every resource before a parser runs.
 
 `sniff` says what a file really is; `check` refuses it (UnsafeFile) when it must not reach a
-parser. The work is split by subsystem: zip containers (zipscan), their XML parts (xmlscan),
-legacy .xls (biff).
+parser. The work is split by subsystem: zip containers (zipscan), their XML parts (xmlscan), binary
+.xlsb parts (xlsbscan), legacy .xls (biff). Outlook containers (.msg, winmail.dat) hold their
+attachments uncompressed, so their size is bounded by the file's; unpack guards each attachment.
 """
 
 from __future__ import annotations
 
 from pipeline.intake.biff import check_xls
-from pipeline.intake.limits import CONTAINER, ODS, OOXML, Limits, UnsafeFile, unsafe_file
+from pipeline.intake.limits import CONTAINER, ODS, OOXML, XLSB, Limits, UnsafeFile, unsafe_file
 from pipeline.intake.sniff import sniff
 from pipeline.intake.zipscan import check_zip
 
 __all__ = ["CHECKED_KINDS", "KINDS", "Limits", "UnsafeFile", "check", "sniff"]
 
-KINDS = frozenset({"xlsx", "xlsm", "xls", "ods", "zip", "eml", "encrypted", "other"})
-CHECKED_KINDS = frozenset({"xlsx", "xlsm", "xls", "ods", "encrypted"})
+KINDS = frozenset({"xlsx", "xlsm", "xlsb", "xls", "ods", "zip", "eml", "msg", "tnef", "encrypted", "csv", "html",
+                   "other"})
+CHECKED_KINDS = frozenset({"xlsx", "xlsm", "xlsb", "xls", "ods", "encrypted"})
 
 def check(data: bytes, kind: str, limits: Limits = Limits()) -> None:
     """Raise UnsafeFile when a file of the given kind must not reach a parser; return None otherwise."""
@@ -23,6 +25,8 @@ def check(data: bytes, kind: str, limits: Limits = Limits()) -> None:
         raise unsafe_file("file-too-large", limits)
     if kind in ("xlsx", "xlsm"):
         check_zip(data, limits, OOXML)
+    elif kind == "xlsb":
+        check_zip(data, limits, XLSB)
     elif kind == "ods":
         check_zip(data, limits, ODS)
     elif kind == "zip":
@@ -31,5 +35,5 @@ def check(data: bytes, kind: str, limits: Limits = Limits()) -> None:
         check_xls(data, limits)
     elif kind == "encrypted":
         raise unsafe_file("encrypted", limits)
-    elif kind not in ("eml", "other"):
+    elif kind not in ("eml", "msg", "tnef", "csv", "html", "other"):
         raise ValueError(f"unknown kind {kind!r}")

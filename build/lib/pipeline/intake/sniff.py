@@ -1,4 +1,4 @@
-"""The real kind of a file, from its bytes: OLE2, OOXML, ODS, zip, e-mail; the name only breaks ties."""
+"""The real kind of a file from its bytes: OLE2, OOXML, ODS, zip, e-mail, Outlook, exports; the name breaks ties."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ from pipeline.intake.limits import MIB, UnsafeFile
 from pipeline.intake.zipscan import inflate
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_TNEF_MAGIC = b"\x78\x9f\x3e\x22"  # winmail.dat: Outlook's own wrapping of a message's attachments
+# Excel's "Web Page" and "XML Spreadsheet 2003" exports, often still named .xls
+_WEB_MARKERS = (b"urn:schemas-microsoft-com:office:excel", b"urn:schemas-microsoft-com:office:spreadsheet",
+                b"progid=\"excel.sheet\"")
+_SPREADSHEET_EXT = frozenset({"xls", "xlsx", "xlsm", "xlt", "xltx", "ods", "csv"})
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _ODF_MIME_PREFIX = b"application/vnd.oasis.opendocument."
 # A zip this crowded is refused by check() anyway; sniffing it must not pay for parsing it.
@@ -36,8 +41,14 @@ def sniff(data: bytes, name: str) -> str:
             return _sniff_ole(data, name)
         if data[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
             return _sniff_zip(data, name)
+        if data.startswith(_TNEF_MAGIC):
+            return "tnef"
         if _looks_like_eml(data):
             return "eml"
+        if _looks_like_web_page(data):
+            return "html"
+        if _looks_like_csv(data, name):
+            return "csv"
     except Exception:
         # Sniffing is best effort on hostile bytes; check() gives the verdict.
         return _hint_from_name(name, ole=data.startswith(_OLE_MAGIC))
@@ -54,7 +65,7 @@ def _hint_from_name(name: str, ole: bool) -> str:
     """Guess the kind of a damaged container from its extension so check() can call it corrupt."""
     ext = _ext(name)
     if ole:
-        return "xls" if ext in ("xls", "xlsx", "xlsm", "xlt") else "other"
+        return "xls" if ext in ("xls", "xlsx", "xlsm", "xlt") else "msg" if ext == "msg" else "other"
     return {"xlsx": "xlsx", "xltx": "xlsx", "xlsm": "xlsm", "xltm": "xlsm", "ods": "ods"}.get(ext, "zip")
 
 
@@ -67,6 +78,9 @@ def _sniff_ole(data: bytes, name: str) -> str:
     try:
         if ole.exists("EncryptedPackage"):
             return "encrypted"
+        if ole.exists("__properties_version1.0") and (ole.exists("__substg1.0_001A001F")
+                                                       or ole.exists("__substg1.0_001A001E")):
+            return "msg"  # an Outlook item: its message class property is there
         stream_name = "Workbook" if ole.exists("Workbook") else "Book" if ole.exists("Book") else None
         if stream_name is None:
             return "other"
@@ -139,7 +153,7 @@ def _classify_names(names: list[str], read_small: _Reader, read_medium: _Reader)
             return "other"
     if any(n.startswith("xl/") for n in lower):
         if "xl/workbook.bin" in lower:
-            return "other"  # xlsb is binary; none of our parsers is allowed to read it
+            return "xlsb"
         if any(n.endswith("vbaproject.bin") for n in lower):
             return "xlsm"
         content_types = lower.get("[content_types].xml")
@@ -170,6 +184,9 @@ def _sniff_zip_by_local_headers(data: bytes, name: str) -> str:
             break  # sizes live in a data descriptor; the next header cannot be located safely
         pos = start + csize
     kind = _classify_names(names, lambda m: stored.get(m, b""), lambda m: stored.get(m, b""))
+    if kind in (None, "other") and _ext(name) in ("xlsx", "xltx", "xlsm", "xltm", "ods"):
+        # a download cut short after its first parts: named a workbook, it is a broken one
+        return _hint_from_name(name, ole=False)
     return kind if kind is not None else _hint_from_name(name, ole=False)
 
 
@@ -194,3 +211,43 @@ def _looks_like_eml(data: bytes) -> bool:
         if field in _EML_HEADERS:
             known.add(field)
     return len(known) >= 2
+
+
+def _text_head(data: bytes) -> str | None:
+    """The first 4 KB as text (UTF-8, or UTF-16 with its BOM), None when it is not text."""
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", "replace")
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = head[:-3].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+    return None if any(ord(c) < 32 and c not in "\r\n\t\f" for c in text) else text
+
+
+def _looks_like_web_page(data: bytes) -> bool:
+    """An HTML page or an Excel XML export (Excel writes both under an .xls name)."""
+    head = _text_head(data)
+    if head is None:
+        return False
+    low = head.lstrip().lower()
+    if low.startswith(("<html", "<!doctype html")):
+        return True
+    return any(marker.decode() in low for marker in _WEB_MARKERS)
+
+
+def _looks_like_csv(data: bytes, name: str) -> bool:
+    """Comma, semicolon or tab separated text named .csv, or named like a workbook."""
+    ext = _ext(name)
+    if ext not in _SPREADSHEET_EXT:
+        return False
+    head = _text_head(data)
+    if head is None or not head.strip():
+        return False
+    lines = [line for line in head.splitlines()[:10] if line.strip()]
+    if ext == "csv":
+        return True
+    return len(lines) >= 2 and any(all(line.count(sep) >= 1 for line in lines) for sep in (",", ";", "\t"))

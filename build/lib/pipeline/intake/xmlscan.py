@@ -16,6 +16,8 @@ from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 
+from pipeline.intake.xlsbscan import Counts, XlsbPart
+
 from pipeline.intake.limits import (
     CONTAINER,
     HEAD_BYTES,
@@ -23,6 +25,7 @@ from pipeline.intake.limits import (
     MEDIA_EXT,
     ODS,
     REPEAT_BYTES,
+    XLSB,
     WORKBOOK_KEEP,
     Escalate,
     Limits,
@@ -656,8 +659,9 @@ class Book:
         self.cells = 0
         self.sheet_parts = 0
         self.sheets_declared = 0
+        self.binary = Counts(limits)
 
-    def analyser_for(self, name: str, exact: bool) -> _Analyser | None:
+    def analyser_for(self, name: str, exact: bool) -> _Analyser | XlsbPart | None:
         """Pick the analyser for a member, or None when only its size and CRC matter."""
         if self.flavor == CONTAINER or name.endswith("/"):
             return None
@@ -665,6 +669,13 @@ class Book:
             return None  # pictures are never parsed as XML; an SVG logo may carry a harmless DOCTYPE
         if self.flavor == ODS:
             return _OdsContent(self, name) if name == "content.xml" else _Analyser(self, name)
+        if self.flavor == XLSB:
+            # binary parts are walked as records; the few XML ones (relationships, properties) as XML
+            if name.lower().endswith(".bin"):
+                if name.lower().startswith(("xl/worksheets/", "xl/macrosheets/", "xl/dialogsheets/")):
+                    self.sheet_parts += 1
+                return XlsbPart(self.binary, name)
+            return _Analyser(self, name)
         return _OoxmlPart(self, name, exact)
 
     def count_workbook(self, xml: bytes, tag_count: int, size: int) -> None:
@@ -682,6 +693,8 @@ class Book:
 
     def finish(self) -> None:
         """Apply the workbook-wide limits once every part was measured."""
+        self.sheets_declared = max(self.sheets_declared, self.binary.sheets_declared)
+        self.cells += self.binary.cells
         if max(self.sheets_declared, self.sheet_parts) > self.limits.max_sheets:
             raise unsafe_file("too-many-sheets", self.limits)
         if self.cells > self.limits.max_cells:

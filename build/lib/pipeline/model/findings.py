@@ -3,7 +3,7 @@
 Every code the officer or an agency can see is here, from the guard's refusals to the officer's
 own decisions. A finding stores its code and parameters, never prose: the Vietnamese message is
 rendered from the catalogue when it is shown. Message fields: {value}, {expected}, {detail},
-{activity}, {limit}, {depth}; a missing field renders as an empty string.
+{activity}, {limit}, {depth}, {ask}; a missing field renders as an empty string.
 """
 
 from __future__ import annotations
@@ -38,8 +38,17 @@ def _c(severity: Severity, title: str, message: str, group: str) -> Code:
 CATALOGUE: dict[str, Code] = {
     # the file as a whole: what the guard and the unpacking refuse before any parser runs
     "not-a-spreadsheet": _c(WARNING, "Không phải bảng tính",
-                            "Tệp không phải bảng tính Excel/LibreOffice ({detail}); không đọc được số liệu. Nếu "
-                            "đây là báo cáo, đề nghị đơn vị gửi lại đúng tệp biểu mẫu .xlsx.", _FILE),
+                            "Tệp là {detail}, không phải bảng tính Excel/LibreOffice. {ask}", _FILE),
+    "csv-export": _c(ERROR, "Tệp CSV thay cho biểu mẫu",
+                     "Tệp là bảng dữ liệu CSV: chỉ giữ một trang tính, mất trang “Thông tin đơn vị” và thông tin "
+                     "nhận dạng của biểu mẫu, nên không đọc được báo cáo. Đề nghị đơn vị mở tệp biểu mẫu đã điền, "
+                     "chọn Tệp > Lưu thành > Sổ làm việc Excel (*.xlsx) rồi gửi lại tệp .xlsx.", _FILE),
+    "web-page-export": _c(ERROR, "Trang web thay cho biểu mẫu",
+                          "Tệp là {detail}, không phải sổ làm việc Excel, nên không đọc được biểu mẫu. Đề nghị "
+                          "{ask}", _FILE),
+    "empty-archive": _c(WARNING, "Tệp nén không có tệp dùng được",
+                        "Tệp nén không có tệp nào dùng được ({detail}). Nếu đơn vị định gửi báo cáo, đề nghị đơn vị "
+                        "nén lại đúng tệp biểu mẫu đã điền, hoặc gửi thẳng tệp .xlsx.", _FILE),
     "no-attachment": _c(WARNING, "Thư không có tệp đính kèm",
                         "Thư không có tệp đính kèm nào nên không có báo cáo để đọc. Đề nghị kiểm tra lại thư, hoặc "
                         "đề nghị đơn vị gửi lại thư có đính kèm tệp báo cáo.", _FILE),
@@ -66,8 +75,12 @@ CATALOGUE: dict[str, Code] = {
                          "cột cuối cùng của trang tính). Đề nghị đơn vị xoá các hàng, cột thừa nằm ngoài bảng báo "
                          "cáo, lưu lại rồi gửi lại.", _FILE),
     "encrypted": _c(ERROR, "Tệp có mật khẩu",
-                    "Tệp được đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu "
-                    "(Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại.", _FILE),
+                    "Tệp được đặt mật khẩu nên không đọc được. Đề nghị đơn vị gỡ mật khẩu ({detail}) rồi gửi lại. "
+                    "{ask}", _FILE),
+    "wrong-password": _c(ERROR, "Mật khẩu không đúng",
+                         "Mật khẩu ghi trong decisions.toml không mở được tệp này. Đề nghị hỏi lại đơn vị đúng mật "
+                         "khẩu (phân biệt chữ hoa, chữ thường), hoặc đề nghị đơn vị gỡ mật khẩu ({detail}) rồi gửi "
+                         "lại.", _FILE),
     "encrypted-zip": _c(ERROR, "Tệp nén có mật khẩu",
                         "Tệp nén được đặt mật khẩu nên không giải nén được. Đề nghị đơn vị gửi lại tệp nén không "
                         "đặt mật khẩu, hoặc gửi trực tiếp các tệp báo cáo.", _FILE),
@@ -85,6 +98,16 @@ CATALOGUE: dict[str, Code] = {
                            "Tổng dung lượng sau khi giải nén của tệp này vượt giới hạn cho phép nên phần còn lại "
                            "không được mở. Đề nghị đơn vị chia nhỏ tệp nén hoặc gửi trực tiếp các tệp báo cáo.",
                            _FILE),
+    "file-changed": _c(ERROR, "Tệp thay đổi trong lúc kiểm tra",
+                       "Tệp bị xoá, đổi tên hoặc đang được chép dở trong lúc kiểm tra nên chưa đọc được trọn vẹn. "
+                       "Đề nghị chờ chép tệp xong rồi chạy lại.", _FILE),
+    "symlink-outside": _c(ERROR, "Lối tắt trỏ ra ngoài inbox",
+                          "Đây là lối tắt (liên kết) trỏ ra ngoài thư mục inbox nên không được mở: công cụ chỉ đọc "
+                          "các tệp nằm trong inbox. Đề nghị chép chính tệp vào thư mục inbox của năm rồi chạy lại.",
+                          _FILE),
+    "symlink-folder": _c(WARNING, "Lối tắt tới thư mục trong inbox",
+                         "Đây là lối tắt tới một thư mục nằm ngay trong inbox; công cụ không đi theo lối tắt thư mục "
+                         "(để không đọc một tệp hai lần) — các tệp ở đó đã được kiểm tra tại chỗ của chúng.", _FILE),
     "unreadable-file": _c(ERROR, "Không đọc được tệp",
                           "Không đọc được tệp (không có quyền đọc, tệp đang bị chương trình khác khoá, hoặc đây "
                           "không phải tệp thông thường). Đề nghị kiểm tra quyền truy cập, đóng tệp đang mở rồi chạy "
@@ -175,6 +198,22 @@ CATALOGUE: dict[str, Code] = {
                          "hoạt động ngoài kế hoạch ở trang “Hoạt động khác”.", _STRUCT),
     "rows-reordered": _c(WARNING, "Thứ tự dòng thay đổi",
                          "Thứ tự các dòng đã bị thay đổi; đã đọc theo mã hoạt động.", _STRUCT),
+    "totals-row": _c(WARNING, "Dòng tổng cộng",
+                     "Dòng {detail} là dòng tổng cộng (“{value}”) nên không được cộng vào tổng hợp: công cụ tự cộng "
+                     "số liệu của từng dòng. Không cần gửi lại; lần sau đề nghị không thêm dòng tổng vào biểu mẫu.",
+                     _STRUCT),
+    "totals-disagree": _c(WARNING, "Dòng tổng cộng không khớp",
+                          "Dòng tổng cộng (dòng {detail}) ghi {value}, nhưng cộng các dòng ở trên được {expected}; "
+                          "tổng hợp dùng số liệu của từng dòng. Đề nghị kiểm tra lại số liệu các dòng và dòng tổng.",
+                          _STRUCT),
+    "merged-cell": _c(WARNING, "Ô bị gộp",
+                      "Ô {detail} nằm trong vùng ô gộp {expected}; nội dung “{value}” của vùng gộp chỉ được tính một "
+                      "lần, cho ô đầu của vùng. Nếu nội dung dùng chung cho nhiều hoạt động hoặc nhiều cột, đề nghị "
+                      "bỏ gộp ô và ghi riêng từng ô.", _STRUCT),
+    "merged-cell-missing": _c(ERROR, "Ô bị gộp, thiếu nội dung riêng",
+                              "Ô {detail} nằm trong vùng ô gộp {expected} nên không có nội dung riêng: nội dung "
+                              "“{value}” chỉ được tính cho ô đầu của vùng. Hoạt động {activity} cần tình trạng và kết "
+                              "quả riêng. Đề nghị bỏ gộp ô (Merge & Center) và ghi riêng cho từng hoạt động.", _STRUCT),
     # values
     "missing-status": _c(ERROR, "Chưa chọn tình trạng",
                          "Chưa chọn tình trạng thực hiện cho hoạt động {activity} (đơn vị chủ trì). Đề nghị chọn một "
@@ -195,6 +234,14 @@ CATALOGUE: dict[str, Code] = {
     "not-a-number": _c(ERROR, "Không phải là số",
                        "“{value}” không phải là số. Đề nghị chỉ nhập chữ số (ví dụ 1500 hoặc 12,5); ghi chú thêm ở "
                        "cột Kết quả thực hiện.", _VALUES),
+    "number-not-whole": _c(ERROR, "Số lượng có phần lẻ",
+                           "“{value}” ở cột “{detail}” có phần lẻ, nhưng cột này đếm số hoạt động, số lượt người nên "
+                           "phải là số nguyên. Đề nghị nhập số nguyên (ví dụ 12 hoặc 1500), không dùng dấu phân cách.",
+                           _VALUES),
+    "number-thousands-comma": _c(WARNING, "Dấu phẩy được hiểu là dấu hàng nghìn",
+                                 "“{value}” ở cột “{detail}”: cột này đếm số nguyên nên dấu phẩy được hiểu là dấu "
+                                 "phân cách hàng nghìn, đã hiểu là {expected}. Đề nghị kiểm tra lại và nhập số không "
+                                 "có dấu phân cách (ví dụ 1500).", _VALUES),
     "number-as-text": _c(WARNING, "Số nhập dạng chữ",
                          "Số liệu “{value}” được nhập dạng chữ; đã hiểu là {expected}. Đề nghị nhập dạng số.", _VALUES),
     "number-unit-converted": _c(WARNING, "Đã quy đổi đơn vị",
@@ -227,6 +274,9 @@ CATALOGUE: dict[str, Code] = {
     # the officer's decisions
     "excluded-by-officer": _c(ERROR, "Cán bộ loại khỏi tổng hợp",
                               "Cán bộ tổng hợp đã loại tệp này khỏi tổng hợp: {detail}", _OFFICER),
+    "opened-with-password": _c(WARNING, "Đã mở bằng mật khẩu cán bộ ghi",
+                               "Tệp có mật khẩu; đã mở bằng mật khẩu cán bộ ghi trong decisions.toml: {detail}. Lần "
+                               "sau đề nghị đơn vị gửi tệp không đặt mật khẩu.", _OFFICER),
     "chosen-by-officer": _c(WARNING, "Cán bộ chọn bản này",
                             "Cán bộ tổng hợp đã chọn bản này để tổng hợp: {detail}", _OFFICER),
     "chosen-has-errors": _c(WARNING, "Bản được chọn có lỗi",

@@ -105,6 +105,7 @@ class AgencyState(StrEnum):
     LATE = "late"
     MISSING = "missing"
     REJECTED = "rejected"
+    UNREADABLE = "unreadable"  # files came in, none of them could be opened or read
 
     @property
     def label(self) -> str:
@@ -121,6 +122,7 @@ _STATE = {
     AgencyState.LATE: "Muộn",
     AgencyState.MISSING: "Chưa gửi",
     AgencyState.REJECTED: "Gửi nhưng bị từ chối",
+    AgencyState.UNREADABLE: "Gửi nhưng không đọc được",
 }
 
 
@@ -129,11 +131,16 @@ class FileKind(StrEnum):
 
     XLSX = "xlsx"
     XLSM = "xlsm"
+    XLSB = "xlsb"
     XLS = "xls"
     ODS = "ods"
     ZIP = "zip"
     EML = "eml"
+    MSG = "msg"  # Outlook item saved from Outlook
+    TNEF = "tnef"  # winmail.dat: Outlook's wrapping of attachments, as other mail clients receive it
     ENCRYPTED = "encrypted"
+    CSV = "csv"  # a text export of one sheet
+    HTML = "html"  # a web page, or Excel's "Web Page" / "XML Spreadsheet 2003" export under an .xls name
     OTHER = "other"
 
     @property
@@ -147,4 +154,4 @@ class FileKind(StrEnum):
         return self in (FileKind.XLSX, FileKind.XLSM)
 
 
-SPREADSHEET_KINDS = frozenset({FileKind.XLSX, FileKind.XLSM, FileKind.XLS, FileKind.ODS})
+SPREADSHEET_KINDS = frozenset({FileKind.XLSX, FileKind.XLSM, FileKind.XLSB, FileKind.XLS, FileKind.ODS})

@@ -33,7 +33,8 @@ def write_check_outputs(ws: Workspace, result: CheckResult, year_folder: Path, w
     workbook = folder / f"kiem-tra-{result.year}.xlsx"
     write_check_workbook(ws, result, workbook)
     feedback = _feedback(ws, result, folder, workers, limits)
-    reminders = _reminders(ws, result, folder, year_folder / "mau")
+    blank_dir = year_folder / "mau"
+    reminders = _reminders(ws, result, folder, blank_dir) + _resend_requests(ws, result, folder, blank_dir)
     written = {"Tệp kiểm tra": workbook}
     if feedback:
         written["Bản phản hồi cho đơn vị"] = folder / "phan-hoi"
@@ -144,5 +145,47 @@ def _reminders(ws: Workspace, result: CheckResult, folder: Path, blank_dir: Path
                             f"[{department_tag(ws)}] Nhắc gửi báo cáo năm {result.year} — {agency.short_name}", body,
                             [Attachment.from_path(p) for p in blanks[:1]])
         write_eml(msg, folder / "thu" / f"{agency.code}_nhac-nop_{result.year}.eml")
+        count += 1
+    return count
+
+
+def _resend_requests(ws: Workspace, result: CheckResult, folder: Path, blank_dir: Path) -> int:
+    """A draft to each agency whose files all came in unreadable, asking for exactly the fix of each file."""
+    count = 0
+    contact = ws.settings.contact
+    mine: dict[str, list[str]] = {}
+    for outcome in result.outcomes:
+        if outcome.agency is not None and outcome.outcome in (Outcome.REJECTED, Outcome.NOT_A_SPREADSHEET):
+            mine.setdefault(outcome.agency, []).append(outcome.path)
+    by_path = {f.path: f for f in result.files}
+    for status in result.agencies:
+        if status.state != AgencyState.UNREADABLE:
+            continue
+        agency = ws.registry.get(status.agency)
+        # a scan or a document instead of the workbook: send the blank workbook again with the request
+        paths = mine.get(status.agency, [])
+        sent_other = any(f.code == "not-a-spreadsheet" for p in paths for f in by_path[p].findings)
+        blanks = sorted(blank_dir.glob(f"{agency.code}_*_{result.year}.xlsx")) if sent_other and blank_dir.is_dir() \
+            else []
+        lines = [
+            "Kính gửi Quý cơ quan, đơn vị,",
+            "",
+            f"{ws.settings.department} đã nhận được tệp Quý đơn vị gửi cho báo cáo kết quả thực hiện Kế hoạch "
+            f"{ws.plan.decision} năm {result.year} và trân trọng cảm ơn. Tuy nhiên chưa mở được tệp nào để đọc "
+            "số liệu:",
+        ]
+        for path in paths:
+            name = PurePath(path.split(SEP)[-1]).name
+            for f in by_path[path].findings:
+                lines.append(f"  - Tệp “{name}”: {f.message_vi}")
+        lines += ["", "Đề nghị Quý đơn vị xử lý như trên và gửi lại toàn bộ tệp biểu mẫu .xlsx đã điền bằng cách "
+                      "trả lời thư này (không cần điền lại nếu tệp gốc vẫn còn)."
+                  + (" Biểu mẫu trống được gửi kèm để tiện điền." if blanks else ""),
+                  "", f"Mọi thông tin xin liên hệ: {contact.name}, điện thoại {contact.phone}, email {contact.email}.",
+                  "", "Trân trọng./."]
+        msg = build_message(department_sender(ws), addresses(agency.email, agency.name),
+                            f"[{department_tag(ws)}] Đề nghị gửi lại báo cáo năm {result.year} (tệp không mở được) — "
+                            f"{agency.short_name}", "\n".join(lines), [Attachment.from_path(p) for p in blanks[:1]])
+        write_eml(msg, folder / "thu" / f"{agency.code}_gui-lai_{result.year}.eml")
         count += 1
     return count

@@ -81,12 +81,14 @@ def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: P
         return write_findings_only(findings, path)
     book = load_workbook(io.BytesIO(data), keep_vba=False, data_only=True, keep_links=False)
     _inert(book)
-    for cell_ref, items in _by_cell(findings).items():
-        sheet, ref = cell_ref
-        if sheet not in book.sheetnames or sheet == SHEET_META:
+    marks: dict[tuple[str, str], tuple[Any, list[Finding]]] = {}
+    for f in findings:
+        if f.sheet not in book.sheetnames or f.sheet == SHEET_META or parse_address(f.cell) is None:
             continue
-        ws = book[sheet]
-        cell = _writable(ws, ref)
+        # a cell a merge covers shows nothing and takes no comment: its finding goes on the range's first cell
+        cell = _writable(book[f.sheet], f.cell)
+        marks.setdefault((f.sheet, cell.coordinate), (cell, []))[1].append(f)
+    for cell, items in marks.values():
         # one instruction per cell: where the cell has an error, its warnings would only confuse
         worst = Severity.ERROR if any(f.severity == Severity.ERROR for f in items) else Severity.WARNING
         shown = [f for f in items if f.severity == worst]
@@ -96,14 +98,6 @@ def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: P
         cell.comment = comment
     _fixes_sheet(book, findings)
     return _save(book, path)
-
-
-def _by_cell(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
-    out: dict[tuple[str, str], list[Finding]] = {}
-    for f in findings:
-        if f.sheet and parse_address(f.cell) is not None:
-            out.setdefault((f.sheet, f.cell), []).append(f)
-    return out
 
 
 def _writable(ws: Any, ref: str) -> Any:

@@ -3,23 +3,38 @@
 python-calamine reads .xlsx/.xlsm/.xls/.ods fast (Rust); openpyxl is the second engine for
 .xlsx/.xlsm, kept so that tests can show both give the same findings. Values are normalised
 the same way whatever the engine: empty -> None, integral floats -> int, midnight -> date.
+What the values do not say (merged ranges, formula texts) is read from the file itself, the
+same way whatever the engine: the sheet XML of .xlsx/.xlsm, content.xml of .ods, calamine for .xls.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import itertools
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property, lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
+
+from pipeline.model.cells import address, parse_address
 
 ENGINES = ("calamine", "openpyxl")
 
 
+class Span(NamedTuple):
+    """A merged range, 0-based and inclusive: its first cell holds the value, the others are covered."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+
 class Sheets(Protocol):
-    """What the checks read of a workbook: sheet names, rows of values, formulas without a value."""
+    """What the checks read of a workbook: sheet names, rows of values, formulas, merged ranges."""
 
     @property
     def sheet_names(self) -> list[str]: ...
@@ -28,14 +43,24 @@ class Sheets(Protocol):
 
     def formulas_without_value(self, name: str) -> frozenset[str]: ...
 
+    def formulas(self, name: str) -> Mapping[str, str]: ...
+
+    def merged(self, name: str) -> tuple[Span, ...]: ...
+
 
 class Grid:
-    """A workbook given as literal rows per sheet (values as a reader returns them): for tests and tools."""
+    """A workbook given as literal rows per sheet (values as a reader returns them): for tests and tools.
 
-    def __init__(self, sheets: Mapping[str, list[list[Any]]],
-                 formulas: Mapping[str, frozenset[str]] | None = None) -> None:
+    `formulas` gives formula texts by cell ("SUM(J6:J9)"); a formula cell whose value is empty
+    is one without a cached value. `merged` gives ranges as written in Excel ("I6:I8").
+    """
+
+    def __init__(self, sheets: Mapping[str, list[list[Any]]], formulas: Mapping[str, Mapping[str, str]] | None = None,
+                 merged: Mapping[str, Iterable[str]] | None = None) -> None:
         self._sheets = {name: [_trim([_normalise(v) for v in row]) for row in rows] for name, rows in sheets.items()}
-        self._formulas = {name: frozenset(cells) for name, cells in (formulas or {}).items()}
+        self._formulas = {name: dict(cells) for name, cells in (formulas or {}).items()}
+        self._merged = {name: tuple(s for s in map(span_of, refs) if s is not None)
+                        for name, refs in (merged or {}).items()}
 
     @property
     def sheet_names(self) -> list[str]:
@@ -45,7 +70,29 @@ class Grid:
         return self._sheets[name]
 
     def formulas_without_value(self, name: str) -> frozenset[str]:
-        return self._formulas.get(name, frozenset())
+        rows = self._sheets.get(name, [])
+        empty = set()
+        for cell in self._formulas.get(name, {}):
+            at = parse_address(cell)
+            if at is not None and (at[0] >= len(rows) or at[1] >= len(rows[at[0]]) or rows[at[0]][at[1]] is None):
+                empty.add(cell)
+        return frozenset(empty)
+
+    def formulas(self, name: str) -> Mapping[str, str]:
+        return self._formulas.get(name, {})
+
+    def merged(self, name: str) -> tuple[Span, ...]:
+        return self._merged.get(name, ())
+
+
+@lru_cache(maxsize=4096)
+def span_of(ref: str) -> Span | None:
+    """'I6:I8' -> Span(5, 8, 7, 8); None unless `ref` is a range of two cells' addresses (kept: titles repeat)."""
+    first, _, last = ref.strip().upper().partition(":")
+    a, b = parse_address(first), parse_address(last or first)
+    if a is None or b is None:
+        return None
+    return Span(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))
 
 
 def _normalise(value: Any) -> Any:
@@ -71,6 +118,9 @@ class Book:
         self.data, self.kind, self.engine = data, kind, engine
         self._rows: dict[str, list[list[Any]]] = {}
         self._formulas: dict[str, frozenset[str]] = {}
+        self._texts: dict[str, dict[str, str]] = {}
+        self._sheets: dict[str, Any] = {}  # calamine's sheet objects, kept for their merged ranges
+        self._spans: dict[str, tuple[Span, ...]] = {}
         if engine == "calamine":
             from python_calamine import CalamineWorkbook
 
@@ -87,7 +137,8 @@ class Book:
         if name not in self._rows:
             raw: list[list[Any]]
             if self.engine == "calamine":
-                raw = self._cal.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                sheet = self._sheets[name] = self._cal.get_sheet_by_name(name)
+                raw = sheet.to_python(skip_empty_area=False)
             else:
                 raw = [[v for v in r] for r in self._wb[name].iter_rows(values_only=True)]
             rows = [[_normalise(v) for v in r] for r in raw]
@@ -97,8 +148,17 @@ class Book:
         return self._rows[name]
 
     @cached_property
+    def _parts(self) -> dict[str, bytes]:
+        """The XML of every sheet of an .xlsx/.xlsm, by sheet name ({} for other kinds)."""
+        return _sheet_parts(self.data) if self.kind in ("xlsx", "xlsm") else {}
+
+    @cached_property
     def _formula_parts(self) -> dict[str, bytes]:
-        return _formula_parts(self.data) if self.kind in ("xlsx", "xlsm") else {}
+        return {name: xml for name, xml in self._parts.items() if b"<f" in xml}
+
+    @cached_property
+    def _ods(self) -> dict[str, tuple[list[Span], dict[str, str]]]:
+        return _ods_tables(self.data) if self.kind == "ods" else {}
 
     def formulas_without_value(self, name: str) -> frozenset[str]:
         """The cells of sheet `name` holding a formula with no cached value (.xlsx/.xlsm only).
@@ -112,6 +172,37 @@ class Book:
             part = self._formula_parts.get(name)
             found = self._formulas[name] = _scan_formulas(part) if part is not None else frozenset()
         return found
+
+    def formulas(self, name: str) -> Mapping[str, str]:
+        """Formula text by cell address of sheet `name` (without "="), where the file keeps it (.xlsx, .ods).
+
+        Asked only about rows that may be totals rows, so it is rarely computed at all.
+        """
+        found = self._texts.get(name)
+        if found is None:
+            if self.kind == "ods":
+                found = self._ods.get(name, ([], {}))[1]
+            else:
+                part = self._formula_parts.get(name)
+                found = _formula_texts(part) if part is not None else {}
+            self._texts[name] = found
+        return found
+
+    def merged(self, name: str) -> tuple[Span, ...]:
+        """The merged ranges of sheet `name`, 0-based like rows() (from A1)."""
+        if self.kind in ("xlsx", "xlsm"):
+            found = self._spans.get(name)
+            if found is None:
+                found = self._spans[name] = _merge_cells(self._parts.get(name, b""))
+            return found
+        if self.kind == "ods":
+            return tuple(self._ods.get(name, ([], {}))[0])
+        if self.engine != "calamine":
+            return ()
+        sheet = self._sheets.get(name) or self._cal.get_sheet_by_name(name)
+        ranges = getattr(sheet, "merged_cell_ranges", None) or ()  # python-calamine >= 0.4 reads them in .xls
+        return tuple(Span(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))
+                     for a, b in itertools.islice(ranges, _SPAN_CAP))
 
     def close(self) -> None:
         """Release the engine's resources."""
@@ -130,22 +221,144 @@ _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re
 _CACHED_VALUE = re.compile(rb"<v>[^<]+</v>")
 
 
-def _formula_parts(data: bytes) -> dict[str, bytes]:
-    """The XML of every sheet that may hold a formula, by sheet name ({} when the file cannot say)."""
+def _sheet_parts(data: bytes) -> dict[str, bytes]:
+    """The XML of every sheet, by sheet name ({} when the file cannot say)."""
     out: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             targets = _sheet_targets(zf)
             for name, part in targets.items():
                 try:
-                    xml = zf.read(part)
+                    out[name] = zf.read(part)
                 except KeyError:
                     continue
-                if b"<f" in xml:
-                    out[name] = xml
     except (zipfile.BadZipFile, OSError, ValueError):
         return {}
     return out
+
+
+_SPAN_CAP = 10_000  # merged ranges kept per sheet: a hostile file gets no more than this
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
+
+
+def _merge_cells(xml: bytes) -> tuple[Span, ...]:
+    """Merged ranges of one sheet's XML; <mergeCells> follows the cells, so it is looked for from the end."""
+    at = xml.rfind(b"<mergeCells")
+    if at < 0:
+        at = xml.rfind(b":mergeCells")
+        if at < 0:
+            return ()
+    refs = itertools.islice(_MERGE_CELL.finditer(xml, at), _SPAN_CAP)
+    return tuple(s for s in (span_of(m.group(1).decode()) for m in refs) if s is not None)
+
+
+_FORMULA = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_SHARED_INDEX = re.compile(rb'\bsi="([0-9]+)"')
+
+
+def _formula_texts(xml: bytes) -> dict[str, str]:
+    """Formula text by cell of one sheet's XML; a shared formula's followers get their leader's text.
+
+    Only the cells around each "<f" are looked into (there are few), as in _scan_formulas.
+    """
+    out: dict[str, str] = {}
+    shared: dict[bytes, str] = {}
+    followers: list[tuple[str, bytes]] = []
+    pos = 0
+    while (at := xml.find(b"<f", pos)) >= 0:
+        start = xml.rfind(b"<c ", 0, at)
+        match = _CELL.match(xml, start) if start >= 0 else None
+        if match is None or match.end() <= at:  # not in a cell: <formula1> of a validation, say
+            pos = at + 2
+            continue
+        pos = match.end()
+        formula = _FORMULA.search(match.group(2) or b"")
+        if formula is None:
+            continue
+        cell = match.group(1).decode()
+        text = html.unescape((formula.group(2) or b"").decode("utf-8", "replace"))
+        index = _SHARED_INDEX.search(formula.group(1))
+        if text:
+            out[cell] = text
+            if index is not None:
+                shared.setdefault(index.group(1), text)
+        elif index is not None:
+            followers.append((cell, index.group(1)))
+    for cell, key in followers:
+        if key in shared:
+            out[cell] = shared[key]
+    return out
+
+
+_ODS_TABLE = re.compile(rb"<[\w.-]+:table\b(?=[\s>])([^>]*)>")
+_ODS_ROW = re.compile(rb"<[\w.-]+:table-row\b(?=[\s/>])([^>]*?)/?>")
+_ODS_CELL = re.compile(rb"<[\w.-]+:(table-cell|covered-table-cell)\b(?=[\s/>])([^>]*?)/?>")
+_ODS_ATTR = re.compile(rb'[\w.-]+:([\w-]+)="([^"]*)"')
+
+
+def _ods_tables(data: bytes) -> dict[str, tuple[list[Span], dict[str, str]]]:
+    """Merged ranges and formula texts of each table of an .ods, by table name ({} when unreadable).
+
+    Replays the row and column repetition of content.xml, as readers do, to know each cell's
+    address; only rows holding a span or a formula are walked cell by cell.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            xml = zf.read("content.xml")
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return {}
+    out: dict[str, tuple[list[Span], dict[str, str]]] = {}
+    tables = list(_ODS_TABLE.finditer(xml))
+    for i, table in enumerate(tables):
+        name = html.unescape(dict(_ODS_ATTR.findall(table.group(1))).get(b"name", b"").decode("utf-8", "replace"))
+        spans, texts = out.setdefault(name, ([], {}))
+        stop = tables[i + 1].start() if i + 1 < len(tables) else len(xml)
+        rows = list(_ODS_ROW.finditer(xml, table.end(), stop))
+        r = 0
+        for j, row in enumerate(rows):
+            repeat = _count(dict(_ODS_ATTR.findall(row.group(1))).get(b"number-rows-repeated")) \
+                if b"repeated" in row.group(1) else 1
+            end = rows[j + 1].start() if j + 1 < len(rows) else stop
+            body = xml[row.end():end]
+            if b"spanned" in body or b"formula" in body:
+                _ods_row(body, r, repeat, spans, texts)
+            r += repeat
+    return out
+
+
+def _ods_row(body: bytes, r: int, repeat: int, spans: list[Span], texts: dict[str, str]) -> None:
+    """The spans and formulas of one row of content.xml (repeated `repeat` times) at 0-based row `r`."""
+    c = 0
+    for cell in _ODS_CELL.finditer(body):
+        attrs = cell.group(2)
+        found = dict(_ODS_ATTR.findall(attrs)) if b"spanned" in attrs or b"formula" in attrs or b"repeated" in attrs \
+            else {}
+        columns = _count(found.get(b"number-columns-repeated"))
+        if cell.group(1) == b"table-cell" and found:
+            wide, tall = _count(found.get(b"number-columns-spanned")), _count(found.get(b"number-rows-spanned"))
+            if (wide > 1 or tall > 1) and len(spans) < _SPAN_CAP:
+                room = _SPAN_CAP - len(spans)
+                spans.extend(itertools.islice((Span(top, left, top + tall - 1, left + wide - 1)
+                                               for top in range(r, r + repeat) for left in range(c, c + columns)), room))
+            formula = found.get(b"formula")
+            if formula is not None and repeat == 1 and columns == 1:
+                texts[address(r, c)] = _ods_formula(html.unescape(formula.decode("utf-8", "replace")))
+        c += columns
+
+
+def _count(value: bytes | None) -> int:
+    """An ODF repetition or span count (1 when absent or unreadable)."""
+    try:
+        return max(1, int(value)) if value else 1
+    except ValueError:
+        return 1
+
+
+def _ods_formula(text: str) -> str:
+    """'of:=SUM([.J6:.J9])' -> 'SUM(J6:J9)': the OpenFormula spelling as Excel writes it."""
+    text = text.split(":", 1)[1] if text[:4].lower() in ("of:=", "oooc") else text
+    return re.sub(r"\[\$?[^\].]*\.([A-Z$0-9]+)(?::\.([A-Z$0-9]+))?\]",
+                  lambda m: m.group(1) + (":" + m.group(2) if m.group(2) else ""), text.lstrip("=")).replace("$", "")
 
 
 def _scan_formulas(xml: bytes) -> frozenset[str]:

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, Literal, TypeVar
 
 from pipeline.model.vocab import Status
 
@@ -23,10 +23,13 @@ __all__ = [
     "NUMBER_AMBIGUOUS",
     "NUMBER_AS_TEXT",
     "NUMBER_NEGATIVE",
+    "NUMBER_NOT_WHOLE",
+    "NUMBER_THOUSANDS_COMMA",
     "NUMBER_UNIT_CONVERTED",
     "STATUS_INVALID",
     "STATUS_NORMALISED",
     "STATUS_NOT_APPLICABLE_NOT_ALLOWED",
+    "NumberKind",
     "Parsed",
     "clean_text",
     "parse_date",
@@ -50,6 +53,8 @@ NUMBER_AS_TEXT: Final = "number-as-text"
 NUMBER_UNIT_CONVERTED: Final = "number-unit-converted"
 NUMBER_AMBIGUOUS: Final = "number-ambiguous"
 NOT_A_NUMBER: Final = "not-a-number"
+NUMBER_NOT_WHOLE: Final = "number-not-whole"
+NUMBER_THOUSANDS_COMMA: Final = "number-thousands-comma"
 FORMULA_ERROR: Final = "formula-error"
 DATE_AS_TEXT: Final = "date-as-text"
 DATE_INVALID: Final = "date-invalid"
@@ -64,6 +69,8 @@ CODES: Final = frozenset(
         NUMBER_UNIT_CONVERTED,
         NUMBER_AMBIGUOUS,
         NOT_A_NUMBER,
+        NUMBER_NOT_WHOLE,
+        NUMBER_THOUSANDS_COMMA,
         FORMULA_ERROR,
         DATE_AS_TEXT,
         DATE_INVALID,
@@ -289,7 +296,19 @@ def _to_python_number(number: Decimal) -> int | float | None:
     return as_float
 
 
-def parse_number(value: object) -> Parsed[int | float]:
+# What a number column counts, which decides how its separators read:
+#   "count": events, people. A fraction is impossible, so a separator followed by groups of three
+#            digits is a thousands separator, "." (Vietnamese) or "," (English, with its own
+#            warning): "1.500" and "1,500" are both 1500. A genuine fraction ("12,5", "1.5") is
+#            an error (number-not-whole), never rounded. Scale words ("2 triệu") are not-a-number.
+#   "money": triệu đồng, where decimals are meaningful. "1,500" keeps the Vietnamese reading 1,5
+#            with number-ambiguous; an amount written in đồng ("1.500.000 đồng") is converted.
+#   None:    the reading shared by both, for callers that do not know the column.
+NumberKind = Literal["count", "money"]
+_IN_DONG: Final[Mapping[str, bool]] = _AccentTolerantTable({"đ": True, "đồng": True, "vnđ": True}, keep_spaces=False)
+
+
+def parse_number(value: object, kind: NumberKind | None = None) -> Parsed[int | float]:
     """Read a count or an amount in triệu đồng, accepting Vietnamese text formats with a finding code."""
     if value is None:
         return Parsed(None, None)
@@ -300,16 +319,40 @@ def parse_number(value: object) -> Parsed[int | float]:
     if isinstance(value, float):
         if not math.isfinite(value):
             return Parsed(None, NOT_A_NUMBER)
-        return Parsed(value, NUMBER_NEGATIVE if value < 0 else None)
+        if value < 0:
+            return Parsed(value, NUMBER_NEGATIVE)
+        if kind == "count" and not value.is_integer():
+            return Parsed(None, NUMBER_NOT_WHOLE)
+        return Parsed(value, None)
     if not isinstance(value, str):
         return Parsed(None, NOT_A_NUMBER)
     try:
-        return _parse_number_text(value)
+        return _parse_number_text(value, kind)
     except (ArithmeticError, ValueError):  # defensive: the contract is to never raise on cell input
         return Parsed(None, NOT_A_NUMBER)
 
 
-def _parse_number_text(value: str) -> Parsed[int | float]:
+def _read_count(body: str) -> tuple[Decimal, str] | None:
+    """Read a count's digits: thousands grouping only, "." before ","; a fraction gives NUMBER_NOT_WHOLE."""
+    if " " in body:
+        read = _read_body(body)
+        if read is None:
+            return None
+        return read[0], (NUMBER_NOT_WHOLE if "," in body else NUMBER_AS_TEXT)
+    for thousands, decimal, code in ((".", ",", NUMBER_AS_TEXT), (",", ".", NUMBER_THOUSANDS_COMMA)):
+        if decimal not in body:
+            whole = _read_with(body, thousands, decimal)
+            if whole is not None:
+                return whole, (code if thousands in body else NUMBER_AS_TEXT)
+    # Only a reading with a fraction is left: whole when the fraction is zeros ("12,0"), else not a count.
+    read = _read_body(body)
+    if read is None:
+        return None
+    number = read[0]
+    return number, (NUMBER_AS_TEXT if number == number.to_integral_value() else NUMBER_NOT_WHOLE)
+
+
+def _parse_number_text(value: str, kind: NumberKind | None = None) -> Parsed[int | float]:
     """Read a number typed as text."""
     text = _INVISIBLE.sub("", _SPACE_LIKE.sub(" ", _nfc(value))).strip()
     if text[:1] in ("'", "\u2019", "\u2018"):
@@ -330,18 +373,36 @@ def _parse_number_text(value: str) -> Parsed[int | float]:
         if unit not in _UNIT_SCALES:
             return Parsed(None, NOT_A_NUMBER)
         scale = _UNIT_SCALES[unit]
+    negative = match["sign"] in ("-", "\u2212")
+    if kind == "count":
+        if scale is not None:
+            return Parsed(None, NOT_A_NUMBER)  # "2 triệu" people: too vague to count
+        counted = _read_count(match["body"])
+        if counted is None:
+            return Parsed(None, NOT_A_NUMBER)
+        whole = _to_python_number(-counted[0] if negative else counted[0])
+        if whole is None:
+            return Parsed(None, NOT_A_NUMBER)
+        if whole < 0:
+            return Parsed(whole, NUMBER_NEGATIVE)
+        return Parsed(None, NUMBER_NOT_WHOLE) if counted[1] == NUMBER_NOT_WHOLE else Parsed(whole, counted[1])
     read = _read_body(match["body"])
     if read is None:
         return Parsed(None, NOT_A_NUMBER)
     number, reading = read
     if scale is not None:
         number *= scale
-    result = _to_python_number(-number if match["sign"] in ("-", "\u2212") else number)
+    in_dong = kind == "money" and scale is None and unit != "" and unit in _IN_DONG
+    if in_dong:
+        number /= 1_000_000  # "1.500.000 đồng" in a column counted in triệu đồng: whole đồng, converted
+    result = _to_python_number(-number if negative else number)
     if result is None:
         return Parsed(None, NOT_A_NUMBER)
     negative = result < 0
     if negative:
         code = NUMBER_NEGATIVE
+    elif in_dong:
+        code = NUMBER_UNIT_CONVERTED
     elif reading == _BOTH or (reading == _ENGLISH and scale is None):
         # A scale word ("2.5tr", "1,5 tỷ") marks a short figure with a fraction, so a lone
         # decimal point there is clear; "1.500 tr" still is not (1500 or 1.5).
