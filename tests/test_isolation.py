@@ -342,3 +342,20 @@ def test_a_file_that_crashes_or_hangs_the_reader_is_its_own_outcome(tmp_path: Pa
     assert "reader-crashed" not in str(found["YTE.xlsx"])
     outcome = {o.path: o.outcome for o in result.outcomes}
     assert outcome["crash.xlsx"] == outcome["hang.xlsx"] == "rejected"
+
+
+def test_a_value_that_panics_the_reader_is_read_another_way(tmp_path: Path, bases: list[bytes]) -> None:
+    """A date-formatted cell holding 1e20 makes calamine panic; the sheet is read by openpyxl instead."""
+    from pipeline.check.run import run_check
+    from pipeline.workspace.load import load_workspace
+
+    book = openpyxl.load_workbook(io.BytesIO(bases[-1]))
+    cell = book["Thông tin đơn vị"]["C11"]
+    cell.value, cell.number_format = 1e20, "dd/mm/yyyy"
+    out = io.BytesIO()
+    book.save(out)
+    ws = _workspace(tmp_path)
+    (ws / "inbox" / "2015" / "date.xlsx").write_bytes(out.getvalue())
+    result = run_check(load_workspace(ws), 2015)
+    codes = [(f.code, f.sheet, f.cell) for f in result.files[0].findings]
+    assert ("date-invalid", "Thông tin đơn vị", "C11") in codes and not any(c[0] == "unreadable" for c in codes)
