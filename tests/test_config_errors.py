@@ -21,10 +21,10 @@ CASES = [
     ("plan/qd2130-2014.csv", ",2014,2016", ",2014,201", "qd2130-2014.csv, dòng 2: HD01: năm “201”"),
     ("plan/qd2130-2014.csv", "HD02,", "HD01,", "qd2130-2014.csv, dòng 3: mã hoạt động HD01 trùng với dòng 2"),
     ("plan/qd2130-2014.csv", ",LDTBXH,NOIVU,", ",LDTBXH,Sở Vũ Trụ,", "dòng 2: không nhận ra cơ quan “Sở Vũ Trụ”"),
-    ("plan/qd2130-2014.csv", "id,recommendations,", "id,", "qd2130-2014.csv, dòng 1: thiếu cột recommendations"),
+    ("plan/qd2130-2014.csv", "id,group,numbers,content,", "id,group,numbers,", "qd2130-2014.csv, dòng 1: thiếu cột content"),
     ("plan/qd2130-2014.toml", 'period = "2014-2020"', 'period = "2014-202"', "giai đoạn “2014-202” không hợp lệ"),
     ("plan/agencies.csv", "GDDT,", "LDTBXH,", "agencies.csv, dòng 3: mã cơ quan LDTBXH trùng với dòng 2"),
-    ("baocao.toml", "year = 2015", "year = 20x5", "baocao.toml, dòng 8: sai cú pháp TOML ở cột 10"),
+    ("baocao.toml", "year = 2015", "year = 20x5", "baocao.toml, dòng 9: sai cú pháp TOML ở cột 10"),
     ("baocao.toml", 'deadline = "15/12"', 'deadline = "31/02"', "hạn nộp “31/02” không phải một ngày có thật"),
     ("baocao.toml", 'plan = "qd2130-2014"', 'plan = "khong-co"', "khong-co.toml: không tìm thấy tệp thông tin kế hoạch"),
 ]

@@ -12,9 +12,9 @@ from pipeline.check.identify import find_sheet, read_labelled
 from pipeline.model.assignments import Assignment
 from pipeline.model.cells import address
 from pipeline.model.findings import Finding, finding
-from pipeline.model.layout import (FIRST_DATA_ROW, GENERAL_FIELDS, INFO_FIELDS, OTHER_COLUMNS, REPORT_COLUMNS,
-                                   SHEET_GENERAL, SHEET_GUIDE, SHEET_INFO, SHEET_META, SHEET_OTHER, SHEET_REPORT,
-                                   Column, label_key)
+from pipeline.model.layout import (FIRST_DATA_ROW, GENERAL_FIELDS, INFO_FIELDS, SHEET_GENERAL, SHEET_GUIDE, SHEET_INFO,
+                                   SHEET_META, SHEET_OTHER, SHEET_REPORT, Column, label_key, other_columns,
+                                   report_columns)
 from pipeline.model.numbers import vn_number
 from pipeline.model.plan import Plan
 from pipeline.model.submission import Figures, OtherRecord, RowRecord, Submission
@@ -208,13 +208,14 @@ def _has_inputs(row: list[Any], cols: dict[str, int]) -> bool:
 
 def check_report(cur: Cursor, plan: Plan, assigned: list[Assignment]) -> tuple[list[RowRecord], list[OtherRecord]]:
     """Read the activity rows by id; find edits to the locked context."""
-    sheet = _locate(cur, SHEET_REPORT, REPORT_COLUMNS)
+    columns = report_columns(plan.terms.item)  # the number column carries the plan's own word
+    sheet = _locate(cur, SHEET_REPORT, columns)
     if sheet is None:
         cur.add("sheet-missing", sheet=SHEET_REPORT, expected=SHEET_REPORT)
         return [], []
     rows = cur.book.rows(sheet)
-    header, cols = header_map(rows, REPORT_COLUMNS)
-    if header < 0 or not _columns_present(cur, sheet, cols, REPORT_COLUMNS, ("status", "result")):
+    header, cols = header_map(rows, columns)
+    if header < 0 or not _columns_present(cur, sheet, cols, columns, ("status", "result")):
         if header < 0:
             cur.add("column-missing", sheet=sheet, expected="Mã HĐ, Tình trạng", detail=f"“{sheet}”")
         return [], []
@@ -283,13 +284,13 @@ def _other_from_report(cur: Cursor, sheet: str, r: int, row: list[Any], cols: di
                        texts["proposals"], sheet, r + 1, cells)
 
 
-def check_other(cur: Cursor) -> list[OtherRecord]:
+def check_other(cur: Cursor, plan: Plan) -> list[OtherRecord]:
     """Rows of "Hoạt động khác": work beyond the plan, added freely."""
     sheet = find_sheet(cur.book, SHEET_OTHER)
     if sheet is None:
         return []
     rows = cur.book.rows(sheet)
-    header, cols = header_map(rows, OTHER_COLUMNS)
+    header, cols = header_map(rows, other_columns(plan.terms.item))
     if header < 0:
         return []
     out = []
@@ -344,7 +345,7 @@ def check_workbook(cur: Cursor, agency: str, year: int, plan: Plan,
     """Every check of one identified workbook; findings accumulate in `cur`."""
     info, report_date = check_info(cur)
     rows, others = check_report(cur, plan, assigned)
-    others += check_other(cur)
+    others += check_other(cur, plan)
     general, general_cells = check_general(cur)
     filled = any(r.status or r.result or any(v is not None for v in vars(r.figures).values()) for r in rows)
     if not (filled or others or any(general.values())):
