@@ -16,15 +16,25 @@ KINDS = {
     "so_nganh": "Sở, ban, ngành",
     "cong_an": "Công an",
     "doan_the": "Mặt trận, đoàn thể",
-    "huyen": "UBND cấp huyện (huyện, quận, thị xã, thành phố thuộc tỉnh)",
-    "xa": "UBND cấp xã (xã, phường, thị trấn, đặc khu)",
-    "nhom": "Nhóm cơ quan (ví dụ “Các sở, ngành liên quan”)",
+    "huyen": "UBND cấp huyện",
+    "xa": "UBND cấp xã",
+    "nhom": "Nhóm cơ quan",
+}
+# What each kind covers, for the officer choosing one.
+KIND_HELP = {
+    "so_nganh": "sở, ban, ngành và cơ quan cấp tỉnh khác",
+    "cong_an": "công an tỉnh, thành phố",
+    "doan_the": "Ủy ban Mặt trận Tổ quốc, các đoàn thể, hội",
+    "huyen": "huyện, quận, thị xã, thành phố thuộc tỉnh",
+    "xa": "xã, phường, thị trấn, đặc khu",
+    "nhom": "tên gọi chung của nhiều cơ quan, ví dụ “Các sở, ngành liên quan”",
 }
 # Local units: each kind is one level of local government, reported on as "Địa phương".
 LOCAL_KINDS = ("huyen", "xa")
 # The registry stands for "every local unit of a level" with one pseudo-agency per level.
 LEVEL_CODES = {"huyen": "CAP_HUYEN", "xa": "CAP_XA"}
 LEVEL_NAMES = {"huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
+LEVEL_FULL_NAMES = {"huyen": "UBND các huyện, thị xã, thành phố", "xa": "UBND các xã, phường, đặc khu"}
 # Words that name the kind of body; a name may be written with or without them
 # ("UBND huyện X", "huyện X", "X"; "Sở Y tế", "Y tế"; "UBND phường X", "phường X").
 _PREFIXES = (("uy", "ban", "nhan", "dan"), ("ubnd",), ("so",), ("ban",), ("huyen",), ("quan",), ("thi", "xa"),
@@ -109,6 +119,12 @@ def local_levels(name: str) -> tuple[str, ...]:
     return tuple(found) if found and (plural or count >= 2) else ()
 
 
+def _any_level(name: str) -> bool:
+    """True for the phrases meaning every local unit of whatever level ("Các địa phương")."""
+    found = words(name)
+    return any(found[i:i + 2] == ("dia", "phuong") for i in range(len(found)))
+
+
 def _trailing(rest: tuple[str, ...]) -> tuple[str, ...] | None:
     """`rest` without a trailing qualifier ("liên quan", "trên địa bàn"), or None."""
     for option in _TRAILING:
@@ -167,8 +183,8 @@ class Registry:
 
     def __init__(self, agencies: list[Agency], path: Path | str = "agencies.csv"):
         self.path = path
-        levels = [Agency(LEVEL_CODES[level], f"Ủy ban nhân dân {LEVEL_NAMES[level][5:]}", LEVEL_NAMES[level], (),
-                         "nhom", "", False, covers=level)
+        levels = [Agency(LEVEL_CODES[level], LEVEL_FULL_NAMES[level], LEVEL_NAMES[level], (), "nhom", "", False,
+                         covers=level)
                   for level in LOCAL_KINDS if any(a.kind == level for a in agencies)]
         self.agencies = (*agencies, *levels)
         self._by_code = {a.code: a for a in self.agencies}
@@ -241,8 +257,9 @@ class Registry:
             part = part.strip(" .,;:")
             if not part:
                 continue
-            missing = [LEVEL_NAMES[lv] for lv in local_levels(part) if LEVEL_CODES[lv] not in self._by_code]
-            if missing:
+            levels = local_levels(part)
+            missing = [LEVEL_NAMES[lv] for lv in levels if LEVEL_CODES[lv] not in self._by_code]
+            if missing and (len(missing) == len(levels) or not _any_level(part)):
                 raise ConfigError(f"“{part}” giao việc cho {', '.join(missing)} nhưng danh mục cơ quan chưa có đơn vị "
                                   f"nào thuộc cấp này; hãy thêm các đơn vị (loại huyen hoặc xa) vào danh mục",
                                   where or self.path, line)
@@ -259,7 +276,9 @@ class Registry:
         levels = local_levels(name)
         if levels:
             codes = [LEVEL_CODES[lv] for lv in levels]
-            return codes if all(c in self._by_code for c in codes) else None
+            present = [c for c in codes if c in self._by_code]
+            # "Các địa phương" means the levels the province has; a named level must be there
+            return present or None if _any_level(name) else (codes if present == codes else None)
         agency = self.find(name)
         return [agency.code] if agency is not None else None
 

@@ -9,7 +9,7 @@ from pipeline.model.text import nfc, strip_diacritics
 
 _SPAN = re.compile(r"^\s*(\d{4})\s*-\s*(\d{4})\s*$")
 _DIGITS = re.compile(r"\d+")
-_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+_NUMBER = re.compile(r"(?:\b(?:[IVXL]+|[A-Z])\.)?\d+(?:\.\d+)*")  # "12", "1.2", "II.3"
 # Words of a period cell meaning "every year of the plan" ("Hằng năm", "Thường xuyên"), and those
 # meaning "from then on" ("Từ năm 2027", "2026 và các năm tiếp theo"); matched without marks.
 _EVERY_YEAR = ("hang nam", "thuong xuyen", "hang quy", "hang thang", "dinh ky", "lien tuc", "ca giai doan",
@@ -196,12 +196,14 @@ def parse_period(text: str, plan_years: tuple[int, int] | None = None) -> tuple[
     onwards = any(w in flat for w in _ONWARDS)
     if not years:
         return plan_years if every and plan_years else None
-    start, end = min(years), max(years)
+    if years != sorted(years):
+        return None  # "2030-2026": a slip, not a period
+    start, end = years[0], years[-1]
     if (every or onwards) and plan_years and len(set(years)) == 1:
         end = max(end, plan_years[1])
-    return (start, end) if start <= end else None
+    return start, end
 
 
 def parse_numbers(text: str) -> tuple[str, ...]:
-    """The plan's numbers in a cell: 'Số 83, 84' -> ('83', '84'); '1.2.' -> ('1.2',)."""
+    """The plan's numbers in a cell: 'Số 83, 84' -> ('83', '84'); '1.2.' -> ('1.2',); 'II.3' -> ('II.3',)."""
     return tuple(_NUMBER.findall(nfc(text)))

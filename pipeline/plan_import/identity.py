@@ -101,7 +101,8 @@ def _after_heading(lines: list[Line], heading: str) -> str:
             if not text and not parts:
                 continue
             if (not text or _TITLE_STOP.match(text) or nxt.centered is False or len(text) > 250
-                    or not any(ch.isalnum() for ch in text) or len(parts) == _MAX_TITLE_LINES):
+                    or not any(ch.isalnum() for ch in text) or len(parts) == _MAX_TITLE_LINES
+                    or (parts and text.isupper() != parts[-1].isupper())):  # a new heading ("CHỦ TỊCH …")
                 break
             parts.append(text)
         if parts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.model.agencies import KINDS, LEVEL_CODES, Agency, Registry
+from pipeline.model.agencies import KIND_HELP, KINDS, LEVEL_CODES, Agency, Registry
 from pipeline.model.errors import ConfigError
 from pipeline.model.text import strip_diacritics
 from pipeline.workspace.files import read_csv
@@ -46,7 +46,7 @@ def load_registry(path: Path) -> Registry:
         if not values["name"]:
             raise ConfigError(f"cơ quan {code} chưa có tên", path, line)
         if values["kind"] not in KINDS:
-            kinds = "; ".join(f"{k} ({label})" for k, label in KINDS.items())
+            kinds = "; ".join(f"{k} ({KIND_HELP[k]})" for k in KINDS)
             raise ConfigError(f"loại cơ quan “{values['kind']}” không hợp lệ; dùng một trong: {kinds}", path, line)
         member = _bool(values["in_related_group"])
         if member is None:
