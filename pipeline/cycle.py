@@ -27,11 +27,9 @@ from pipeline.outputs.check_outputs import CHECK_DIR, write_check_outputs
 from pipeline.outputs.summary_workbook import write_summary_workbook
 from pipeline.outputs.word.context import build_context
 from pipeline.outputs.word.render import render_report
-from pipeline.plan_import import import_plan as parse_decision
+from pipeline.plan_import import import_into
 from pipeline.workspace.load import Workspace
 from pipeline.workspace.outbox import replacing, workspace_lock
-from pipeline.workspace.plan_file import load_plan, write_plan
-from pipeline.workspace.registry import load_registry
 from pipeline.workspace.settings import Settings, load_settings
 from pipeline.workspace.templates import REPORT_TEMPLATE, SUBMISSION_TEMPLATE, install_template
 
@@ -74,15 +72,9 @@ def _writing(settings: Settings) -> Iterator[None]:
 
 def import_plan(root: Path, source: Path, plan_id: str | None = None) -> tuple[Plan, Path, Path]:
     """The plan register from the decision (.txt or .docx); activity ids kept from the register already there."""
-    settings = load_settings(root)
-    registry = load_registry(settings.agencies_csv)
-    pid = plan_id or settings.plan
-    csv_path, meta_path = settings.plan_dir / f"{pid}.csv", settings.plan_dir / f"{pid}.toml"
-    existing = load_plan(csv_path, meta_path, registry) if csv_path.is_file() and meta_path.is_file() else None
-    plan = parse_decision(source, registry, pid, existing)
-    with _writing(settings):
-        write_plan(plan, csv_path, meta_path)
-    return plan, csv_path, meta_path
+    with _writing(load_settings(root)):
+        done = import_into(root, source, plan_id)
+    return done.plan, done.csv_path, done.meta_path
 
 
 def _rebase(path: Path, staging: Path, final: Path) -> Path:

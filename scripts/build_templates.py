@@ -228,7 +228,8 @@ def _guide_rows() -> list[tuple[str, str] | str]:
         (Status.NOT_STARTED.label, "Trong năm chưa triển khai hoạt động."),
         (Status.IN_PROGRESS.label, "Đã triển khai, còn tiếp tục."),
         (Status.DONE.label, "Đã hoàn thành các nội dung của hoạt động trong năm."),
-        (Status.NOT_APPLICABLE.label, "Chỉ dành cho UBND cấp huyện: trên địa bàn không có hoạt động này trong năm."),
+        (Status.NOT_APPLICABLE.label, "Chỉ dành cho UBND cấp huyện, cấp xã: trên địa bàn không có hoạt động này "
+                                      "trong năm."),
         ("Lưu ý", f"Các sở, ngành, đoàn thể chọn một trong {statuses}."),
         "Ý NGHĨA CÁC CỘT CỦA TRANG BÁO CÁO",
     ]
@@ -239,12 +240,12 @@ def _guide_rows() -> list[tuple[str, str] | str]:
 COLUMN_HELP = {
     "stt": "Số thứ tự (Sở điền sẵn).",
     "activity_id": "Mã hoạt động trong Kế hoạch (Sở điền sẵn; không sửa).",
-    "recommendations": "Số khuyến nghị, nhiệm vụ theo Kế hoạch mà hoạt động thực hiện.",
+    "recommendations": "{ten_muc} của Kế hoạch mà hoạt động thuộc về (Sở điền sẵn).",
     "content": "Nội dung hoạt động theo Kế hoạch.",
-    "role": "Vai trò của đơn vị: Chủ trì, Phối hợp hoặc Địa phương (UBND cấp huyện).",
+    "role": "Vai trò của đơn vị: Chủ trì, Phối hợp hoặc Địa phương (UBND cấp huyện, cấp xã).",
     "lead": "Cơ quan chủ trì hoạt động.",
     "period": "Thời gian thực hiện theo Kế hoạch.",
-    "status": "Chọn trong danh sách: " + ", ".join(LOCAL_STATUS_LABELS) + " (chỉ UBND cấp huyện).",
+    "status": "Chọn trong danh sách: " + ", ".join(LOCAL_STATUS_LABELS) + " (chỉ UBND cấp huyện, cấp xã).",
     "result": "Tóm tắt việc đã làm và kết quả đạt được trong năm.",
     "events": "Số hoạt động, đợt, lớp, cuộc đã tổ chức (số nguyên).",
     "people": "Số lượt người tham gia hoặc được hưởng lợi (số nguyên).",
@@ -262,8 +263,7 @@ def _guide(ws: Worksheet) -> None:
     for index, width in enumerate(GUIDE_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     _title(ws, 1, "HƯỚNG DẪN ĐIỀN BIỂU MẪU BÁO CÁO NĂM {nam}", 3, height=22)
-    _title(ws, 2, "Kết quả thực hiện {ten_ke_hoach} (Quyết định số {so_quyet_dinh} ngày {ngay_quyet_dinh} "
-                  "của UBND tỉnh {tinh})", 3, size=12, bold=False, italic=True,
+    _title(ws, 2, "Kết quả thực hiện {ten_ke_hoach} ({van_ban} của {ubnd})", 3, size=12, bold=False, italic=True,
            height=row_height([("x" * 190, sum(GUIDE_WIDTHS))], 12))
     row = 4
     for item in _guide_rows():
@@ -354,7 +354,7 @@ MODEL_SAMPLE: dict[str, str | int] = {
     "stt": 1, "activity_id": "HD00", "recommendations": "0",
     "content": "(Dòng mẫu) Định dạng của dòng này được chép cho từng hoạt động khi tạo biểu mẫu; "
                "nội dung do chương trình điền.",
-    "role": "Chủ trì", "lead": "Sở …", "period": "2014-2020",
+    "role": "Chủ trì", "lead": "Sở …", "period": "…",
 }
 
 
@@ -365,7 +365,7 @@ def _report(ws: Worksheet) -> None:
     last = len(columns)
     _title(ws, 1, "BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH NĂM {nam}", last, height=22)
     _title(ws, 2, "Đơn vị báo cáo: {don_vi}", last, size=12, height=20)
-    _title(ws, 3, "Thực hiện {ten_ke_hoach} (Quyết định số {so_quyet_dinh} của UBND tỉnh {tinh}). "
+    _title(ws, 3, "Thực hiện {ten_ke_hoach} ({van_ban} của {ubnd}). "
                   "Cột (1) đến (7) do Sở điền sẵn (màu xám); đơn vị điền cột (8) đến (16) (màu vàng nhạt).",
            last, size=11, bold=False, italic=True, height=32)
     _header(ws, columns, REPORT_WIDTHS)
@@ -390,7 +390,7 @@ def _other(ws: Worksheet) -> None:
     columns = layout.OTHER_COLUMNS
     _widths(ws, columns, OTHER_WIDTHS)
     last = len(columns)
-    _title(ws, 1, "CÁC HOẠT ĐỘNG KHÁC VÌ TRẺ EM NGOÀI KẾ HOẠCH NĂM {nam}", last, height=22)
+    _title(ws, 1, "CÁC HOẠT ĐỘNG KHÁC NGOÀI KẾ HOẠCH NĂM {nam}", last, height=22)
     _title(ws, 2, "Đơn vị báo cáo: {don_vi}", last, size=12, height=20)
     _title(ws, 3, "Ghi mỗi hoạt động một dòng; có thể thêm dòng nếu cần (chuột phải vào số thứ tự dòng, chọn Chèn).",
            last, size=11, bold=False, italic=True, height=18)
@@ -560,7 +560,7 @@ def _configure_package(doc: DocumentObject) -> None:
     props = doc.core_properties
     props.author = ""
     props.last_modified_by = ""
-    props.title = "Báo cáo kết quả thực hiện Kế hoạch triển khai các Khuyến nghị của Ủy ban về Quyền trẻ em"
+    props.title = "Báo cáo kết quả thực hiện Kế hoạch"
     props.language = "vi-VN"
     props.comments = ""
     package_rels = doc.part.package.rels
@@ -1151,7 +1151,7 @@ def _add_appendix(doc: DocumentObject) -> None:
     widths = [Mm(w) for w in APPENDIX_WIDTHS_MM]
     table = _new_table(doc, 9, widths, borders=True, caption=APPENDIX_TABLE_CAPTION)
     labels = (
-        "STT", "Mã số", "Khuyến nghị số", "Nội dung hoạt động", "Đơn vị chủ trì", "Tình trạng",
+        "STT", "Mã số", "{{ number_label|default('Số', true) }}", "Nội dung hoạt động", "Đơn vị chủ trì", "Tình trạng",
         "Số hoạt động tổ chức", "Số lượt người tham gia", "Kinh phí (triệu đồng)", None,
         "Đơn vị phối hợp đã báo cáo",
     )

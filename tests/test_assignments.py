@@ -61,3 +61,10 @@ def test_cli_agencies_json(workspace_dir: Path) -> None:
     assert data["TTTT"]["partners"] == ["HD09"]
     assert "HD02" in data["TTTT"]["partners_via_group"]
     assert len(data["EASUP"]["district_rows"]) == 18
+
+
+def test_local_reports_setting_on_a_plan_that_names_no_level(sample: Workspace) -> None:
+    auto = by_agency(assignments(sample.plan, sample.registry, 2015))
+    assert auto == by_agency(assignments(sample.plan, sample.registry, 2015, "all"))
+    named = by_agency(assignments(sample.plan, sample.registry, 2015, "named"))
+    assert "LAK" not in named and named["YTE"] == auto["YTE"]

@@ -40,6 +40,7 @@ from pipeline.workspace.templates import install_template
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2015
+COLUMNS = layout.report_columns("Khuyến nghị")  # the sample plan calls its items "Khuyến nghị"
 
 
 def copy_workspace(dest: Path, templates: bool = True) -> Path:
@@ -69,7 +70,7 @@ def books(run: tuple[Workspace, GenerateResult]) -> dict[str, Workbook]:
 
 def report_rows(sheet: Worksheet) -> list[dict[str, Any]]:
     """Data rows of "Báo cáo" read the way the checker reads them: columns by header label."""
-    columns = header_columns(sheet, layout.REPORT_COLUMNS)
+    columns = header_columns(sheet, COLUMNS)
     rows = []
     for r in range(layout.FIRST_DATA_ROW, sheet.max_row + 1):
         if not sheet.cell(r, columns["activity_id"]).value:
@@ -89,7 +90,7 @@ def validations(sheet: Worksheet, ref: str) -> list[Any]:
 def letter(sheet: Worksheet, key: str) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(header_columns(sheet, layout.REPORT_COLUMNS)[key])
+    return get_column_letter(header_columns(sheet, COLUMNS)[key])
 
 
 # --- Who gets what ------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def test_text_is_filled_in_and_no_placeholder_is_left(run: tuple[Workspace, Gene
     assert report["A1"].value == "BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH NĂM 2015"
     assert report["A2"].value == "Đơn vị báo cáo: Sở Y tế"
     labels = [report.cell(layout.HEADER_ROW, i + 1).value for i in range(len(layout.REPORT_COLUMNS))]
-    assert labels == [c.label for c in layout.REPORT_COLUMNS]
+    assert labels == [c.label for c in COLUMNS] and labels[2] == "Khuyến nghị số"
     numbers = [report.cell(layout.HEADER_ROW + 1, i + 1).value for i in range(len(layout.REPORT_COLUMNS))]
     assert numbers == [f"({i})" for i in range(1, 17)]
     info = {row[1]: row[2] for row in wb[layout.SHEET_INFO].iter_rows(values_only=True) if row[1]}
@@ -202,7 +203,7 @@ def test_locked_context_and_unlocked_inputs(books: dict[str, Workbook]) -> None:
     wb = books["GDDT"]
     report = wb[layout.SHEET_REPORT]
     rows = report_rows(report)
-    columns = header_columns(report, layout.REPORT_COLUMNS)
+    columns = header_columns(report, COLUMNS)
     for row in (rows[0]["row"], rows[-1]["row"]):
         for column in layout.REPORT_COLUMNS:
             cell = report.cell(row, columns[column.key])
@@ -327,7 +328,7 @@ def test_committed_master_has_the_contract() -> None:
     wb = load_workbook(path)
     assert wb.sheetnames == [*layout.SHEETS, layout.SHEET_META]
     report = wb[layout.SHEET_REPORT]
-    assert set(header_columns(report, layout.REPORT_COLUMNS)) == {c.key for c in layout.REPORT_COLUMNS}
+    assert set(header_columns(report, COLUMNS)) == {c.key for c in layout.REPORT_COLUMNS}
     text = " ".join(str(v) for s in wb.worksheets for row in s.iter_rows(values_only=True) for v in row if v)
     for name in ("don_vi", "nam", "han_nop", "lien_he", "dien_thoai", "email_lien_he", "ten_ke_hoach"):
         assert "{" + name + "}" in text
@@ -453,8 +454,9 @@ task_groups = ["Nhóm"]
 
 def tiny_workspace(root: Path) -> Path:
     (root / "plan").mkdir(parents=True)
-    (root / "baocao.toml").write_text('plan = "tiny"\ndepartment_code = "SOMOT"\n[contact]\nname = "=Cán bộ"\n'
-                                      'email = "c@x.example"\nphone = "0262"\n', encoding="utf-8")
+    (root / "baocao.toml").write_text('plan = "tiny"\nprovince = "Thử"\ndepartment = "=Sở Một"\ndeadline = "1/12"\n'
+                                      'department_code = "SOMOT"\n[contact]\nname = "=Cán bộ"\n'
+                                      'email = "c@x.example"\nphone = "0900"\n', encoding="utf-8")
     (root / "plan" / "agencies.csv").write_text(TINY_AGENCIES, encoding="utf-8")
     (root / "plan" / "tiny.csv").write_text(TINY_PLAN, encoding="utf-8")
     (root / "plan" / "tiny.toml").write_text(TINY_META, encoding="utf-8")
@@ -471,7 +473,7 @@ def test_formula_like_text_is_stored_as_text(tmp_path: Path) -> None:
         assert [r["content"] for r in rows] == ["=1+2 là nội dung", "-Nội dung có gạch đầu", "@SUM(A1:A2) nội dung",
                                                 "+84 nội dung"]
         assert {r["lead"] for r in rows} == {"=Sở Một"}
-        columns = header_columns(report, layout.REPORT_COLUMNS)
+        columns = header_columns(report, COLUMNS)
         for r in rows:
             for key in ("content", "lead"):
                 assert report.cell(r["row"], columns[key]).data_type == "s"

@@ -24,7 +24,7 @@ from pipeline.model.assignments import Assignment
 from pipeline.model.findings import CATALOGUE, Finding
 from pipeline.model.layout import (GENERAL_FIELDS, INFO_FIELDS, OTHER_COLUMNS, REPORT_COLUMNS, SHEET_GENERAL,
                                    SHEET_GUIDE, SHEET_INFO, SHEET_META, SHEET_OTHER, SHEET_REPORT, TEMPLATE_VERSION)
-from pipeline.model.plan import Activity, Plan
+from pipeline.model.plan import Activity, Plan, Terms
 from pipeline.model.submission import Figures, Submission
 from pipeline.model.vocab import Role, Status
 from pipeline.read.book import Grid
@@ -33,10 +33,11 @@ from pipeline.read.legacy import TCVN3_TO_UNICODE
 REPORT, INFO, OTHER, GENERAL, META, GUIDE = SHEET_REPORT, SHEET_INFO, SHEET_OTHER, SHEET_GENERAL, SHEET_META, \
     SHEET_GUIDE
 YEAR = 2021
-PLAN = Plan("kh-thu-2020", "Kế hoạch thử", "99/QĐ-UBND", "01/02/2020", 2020, 2025, (), (
-    Activity("HD01", (1,), "Tập huấn cho cán bộ làm công tác trẻ em cấp xã.", "KHCN", (), 2020, 2025),
-    Activity("HD02", (2, 3), "Truyền thông về quyền trẻ em trên báo, đài.", "NOIVU", ("KHCN",), 2020, 2025),
-    Activity("HD03", (4,), "Rà soát chính sách hỗ trợ trẻ em khuyết tật.", "NOIVU", ("KHCN",), 2020, 2025),
+PLAN = Plan("kh-thu-2020", "Kế hoạch thử", Terms("Nhiệm vụ", "Quyết định", "99/QĐ-UBND", "01/02/2020"), 2020, 2025,
+            (), (), (
+    Activity("HD01", "", ("1",), "Tập huấn cho cán bộ làm công tác trẻ em cấp xã.", ("KHCN",), (), 2020, 2025),
+    Activity("HD02", "", ("2", "3"), "Truyền thông về quyền trẻ em trên báo, đài.", ("NOIVU",), ("KHCN",), 2020, 2025),
+    Activity("HD03", "", ("4",), "Rà soát chính sách hỗ trợ trẻ em khuyết tật.", ("NOIVU",), ("KHCN",), 2020, 2025),
 ))
 ACT = {a.id: a for a in PLAN.activities}
 ASSIGNED = [Assignment("KHCN", ACT["HD01"], Role.LEAD), Assignment("KHCN", ACT["HD02"], Role.PARTNER),

@@ -160,7 +160,7 @@ def test_old_excel_and_ods_resave_keep_text_and_identity(converted: tuple[Genera
     assert {str(k): str(v) for k, v in book.get_sheet_by_name(layout.SHEET_META).to_python()} == identity
     report = book.get_sheet_by_name(layout.SHEET_REPORT).to_python()
     header = report[layout.HEADER_ROW - 1]
-    assert [str(h) for h in header[: len(layout.REPORT_COLUMNS)]] == [c.label for c in layout.REPORT_COLUMNS]
+    assert [str(h) for h in header[: len(layout.REPORT_COLUMNS)]] == [c.label for c in layout.report_columns("Khuyến nghị")]
     got = [(r[1], r[3], r[4]) for r in report[layout.FIRST_DATA_ROW - 1:] if r[1]]
     assert got == [(r["activity_id"], r["content"], r["role"]) for r in rows]
     assert _custom_properties_survive(saved, identity["fingerprint"])

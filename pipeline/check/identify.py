@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pipeline.model.agencies import Registry
 from pipeline.model.cells import address
 from pipeline.model.findings import Finding, finding
-from pipeline.model.layout import (GENERAL_FIELDS, INFO_FIELDS, OTHER_COLUMNS, REPORT_COLUMNS, SHEET_GENERAL,
+from pipeline.model.layout import (GENERAL_FIELDS, INFO_FIELDS, OTHER_COLUMNS, REPORT_COLUMNS, other_columns, report_columns, SHEET_GENERAL,
                                    SHEET_GUIDE, SHEET_INFO, SHEET_META, SHEET_OTHER, SHEET_REPORT, TEMPLATE_VERSION,
                                    Column, label_key)
 from pipeline.model.text import fold, nfc
@@ -138,43 +138,52 @@ def header_map(rows: list[list[Any]], columns: tuple[Column, ...]) -> tuple[int,
     return best if len(best[1]) >= 3 else (-1, {})
 
 
-def _report_table(book: Sheets, sheet: str) -> Table | None:
-    header, cols = header_map(book.rows(sheet), REPORT_COLUMNS)
+def _report_table(book: Sheets, sheet: str, item: str) -> Table | None:
+    header, cols = header_map(book.rows(sheet), _report_columns(item))
     return Table(sheet, header, cols) if header >= 0 and "activity_id" in cols else None
 
 
-def _other_table(book: Sheets, sheet: str, by_name: bool) -> Table | None:
+def _report_columns(item: str) -> tuple[Column, ...]:
+    return report_columns(item) if item else REPORT_COLUMNS
+
+
+def _other_columns(item: str) -> tuple[Column, ...]:
+    return other_columns(item) if item else OTHER_COLUMNS
+
+
+def _other_table(book: Sheets, sheet: str, by_name: bool, item: str) -> Table | None:
     rows = book.rows(sheet)
-    header, cols = header_map(rows, OTHER_COLUMNS)
+    header, cols = header_map(rows, _other_columns(item))
     if header < 0:
         return None
-    if not by_name and "activity_id" in header_map(rows, REPORT_COLUMNS)[1]:
+    if not by_name and "activity_id" in header_map(rows, _report_columns(item))[1]:
         return None  # a second copy of "Báo cáo" is not work beyond the plan
     return Table(sheet, header, cols)
 
 
-_LOCATED: weakref.WeakKeyDictionary[Sheets, Located] = weakref.WeakKeyDictionary()
+_LOCATED: weakref.WeakKeyDictionary[Sheets, dict[str, Located]] = weakref.WeakKeyDictionary()
 
 
-def locate(book: Sheets) -> Located:
+def locate(book: Sheets, item: str = "") -> Located:
     """Find each sheet of the contract: by its name if its content fits, else by its content.
 
     Renamed, translated or reordered sheets are found by their header row or labels; the hidden
-    identity sheet is never one of them. Remembered per workbook: identify and the checks ask.
+    identity sheet is never one of them. `item` is the plan's word for its items ("Nhiệm vụ"), which
+    heads the number column. Remembered per workbook: identify and the checks ask.
     """
     try:
-        return _LOCATED[book]
+        return _LOCATED[book][item]
     except (KeyError, TypeError):
         pass
-    located = _locate(book)
+    located = _locate(book, item)
     try:
-        _LOCATED[book] = located
+        _LOCATED.setdefault(book, {})[item] = located
     except TypeError:
         pass  # an object that cannot be weakly referenced is simply located again
     return located
 
 
-def _locate(book: Sheets) -> Located:
+def _locate(book: Sheets, item: str) -> Located:
     meta = find_sheet(book, SHEET_META)
     named = {w: find_sheet(book, w) for w in (SHEET_GUIDE, SHEET_INFO, SHEET_REPORT, SHEET_OTHER, SHEET_GENERAL)}
     reserved = {n for n in named.values() if n is not None} | {meta}
@@ -187,15 +196,15 @@ def _locate(book: Sheets) -> Located:
         return score
 
     report_name = named[SHEET_REPORT]
-    report = _report_table(book, report_name) if report_name else None
+    report = _report_table(book, report_name, item) if report_name else None
     if report is None:
-        report = search.best(SHEET_REPORT, tables(lambda n: _report_table(book, n)))
+        report = search.best(SHEET_REPORT, tables(lambda n: _report_table(book, n, item)))
     if report is None and report_name is not None:
-        report = Table(report_name, *header_map(book.rows(report_name), REPORT_COLUMNS))
+        report = Table(report_name, *header_map(book.rows(report_name), _report_columns(item)))
     other_name = named[SHEET_OTHER]
-    other = _other_table(book, other_name, True) if other_name else None
+    other = _other_table(book, other_name, True, item) if other_name else None
     if other is None:
-        other = search.best(SHEET_OTHER, tables(lambda n: _other_table(book, n, False)))
+        other = search.best(SHEET_OTHER, tables(lambda n: _other_table(book, n, False, item)))
 
     def labelled(wanted: str, fields: tuple[tuple[str, str], ...], least: int) -> tuple[str | None, Labelled]:
         name = named[wanted]
@@ -262,11 +271,12 @@ def agency_from_filename(path: str, registry: Registry) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def identify(book: Sheets, path: str, registry: Registry, year: int, plan_id: str) -> tuple[Identity, list[Finding]]:
+def identify(book: Sheets, path: str, registry: Registry, year: int, plan_id: str,
+             item: str = "") -> tuple[Identity, list[Finding]]:
     """Identify agency and year from the hidden identity, else the name cell, else the file name."""
     findings: list[Finding] = []
     meta = read_meta(book)
-    located = locate(book)
+    located = locate(book, item)
     info_sheet, info = located.info, located.info_values
     name_value, name_cell = info.get("agency_name", (None, ""))
     if isinstance(name_value, str):

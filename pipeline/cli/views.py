@@ -30,16 +30,16 @@ def print_plan(console: Console, ws: Workspace) -> None:
     """A readable table of the plan's activities."""
     p = ws.plan
     console.print(f"[bold]{p.title}[/bold]")
-    console.print(f"Ban hành theo Quyết định số {p.decision} ngày {p.decision_date}; "
+    console.print(f"Văn bản ban hành: {p.terms.reference}; "
                   f"giai đoạn {p.start_year}-{p.end_year}; {len(p.activities)} hoạt động.")
     for i, group in enumerate(p.task_groups, start=1):
         console.print(f"  Nhiệm vụ {i}. {group}")
     table = Table(show_lines=True, expand=True)
-    for name, ratio in (("Mã", None), ("KN số", None), ("Nội dung hoạt động", 5), ("Chủ trì", 1), ("Phối hợp", 2),
+    for name, ratio in (("Mã", None), (p.terms.number_label, None), ("Nội dung hoạt động", 5), ("Chủ trì", 1), ("Phối hợp", 2),
                         ("Thời gian", None)):
         table.add_column(name, ratio=ratio, no_wrap=ratio is None)
     for a in p.activities:
-        table.add_row(a.id, a.recommendations_label, a.content, _names(ws, (a.lead,)), _names(ws, a.partners),
+        table.add_row(a.id, a.numbers_label, a.content, _names(ws, a.leads), _names(ws, a.partners),
                       a.period)
     console.print(table)
 

@@ -42,10 +42,13 @@ PLACEHOLDERS = {
     "dien_thoai": "điện thoại của cán bộ đầu mối",
     "email_lien_he": "email của cán bộ đầu mối",
     "ten_ke_hoach": "tên Kế hoạch",
-    "so_quyet_dinh": "số quyết định ban hành Kế hoạch",
-    "ngay_quyet_dinh": "ngày ban hành quyết định",
-    "co_quan_tong_hop": "tên Sở tổng hợp báo cáo",
-    "tinh": "tên tỉnh",
+    "so_quyet_dinh": "số, ký hiệu văn bản ban hành Kế hoạch (quyết định hoặc chính kế hoạch)",
+    "ngay_quyet_dinh": "ngày của văn bản đó",
+    "van_ban": "văn bản ban hành Kế hoạch, đủ số và ngày (ví dụ “Kế hoạch số 45/KH-UBND ngày 12/3/2026”)",
+    "ten_muc": "tên gọi các mục của phụ lục Kế hoạch (ví dụ “Nhiệm vụ”; tiêu đề cột “{ten_muc} số”)",
+    "co_quan_tong_hop": "tên cơ quan tổng hợp báo cáo",
+    "tinh": "tên tỉnh, thành phố",
+    "ubnd": "UBND tỉnh, thành phố (ví dụ “UBND tỉnh Quảng Trị”)",
 }
 # Substituted per agency; the rest are the same for every workbook of a run.
 AGENCY_PLACEHOLDERS = ("don_vi", "ten_ngan", "ma_don_vi", "ten_tep")
@@ -124,7 +127,7 @@ class PreparedMaster:
     """The master with run-wide fixes applied, saved once per status list, plus what filling needs."""
 
     agency: bytes  # status dropdown without "Không phát sinh"
-    district: bytes  # status dropdown with it
+    local: bytes  # status dropdown with it, for local units
     report_columns: dict[str, int]  # column key -> 1-based column index, found by header label
     widths: dict[int, float]  # column index -> width on "Báo cáo"
     model_height: float
@@ -168,13 +171,18 @@ def column_widths(ws: Worksheet) -> dict[int, float]:
     return widths
 
 
-def _check(wb: Workbook, path: Path) -> dict[str, int]:
-    """Sheets and header labels the reader relies on; the report columns by key."""
+def _check(wb: Workbook, path: Path, item: str) -> dict[str, int]:
+    """Sheets and header labels the reader relies on; the report columns by key.
+
+    The number column's header is "{ten_muc} số" in the default master and the plan's own
+    word ("Khuyến nghị số") in a master written before plans had their own terms: both do.
+    """
     missing = [n for n in layout.SHEETS if n not in wb.sheetnames]
     if missing:
         names = ", ".join(f"“{n}”" for n in missing)
         raise TemplateError(f"mẫu gốc thiếu trang tính {names} (không được đổi tên trang tính)", path)
-    for sheet, columns in ((layout.SHEET_REPORT, layout.REPORT_COLUMNS), (layout.SHEET_OTHER, layout.OTHER_COLUMNS)):
+    report_columns, other_columns = layout.report_columns(item), layout.other_columns(item)
+    for sheet, columns in ((layout.SHEET_REPORT, report_columns), (layout.SHEET_OTHER, other_columns)):
         found = header_columns(wb[sheet], columns)
         lost = [c.label for c in columns if c.key not in found]
         if lost:
@@ -186,7 +194,7 @@ def _check(wb: Workbook, path: Path) -> dict[str, int]:
         if lost:
             labels = ", ".join(f"“{x}”" for x in lost)
             raise TemplateError(f"trang “{sheet}” của mẫu gốc thiếu nhãn {labels} ở cột B", path)
-    return header_columns(wb[layout.SHEET_REPORT], layout.REPORT_COLUMNS)
+    return header_columns(wb[layout.SHEET_REPORT], report_columns)
 
 
 def _model_row(ws: Worksheet, path: Path) -> None:
@@ -325,7 +333,7 @@ def prepare_master(path: Path, values: Mapping[str, str], year: int) -> Prepared
     used only to size rows. Text placeholders stay in the output for the generator to fill.
     """
     wb = load_master(path)
-    columns = _check(wb, path)
+    columns = _check(wb, path, values.get("ten_muc", "") or "Nhiệm vụ")
     report = wb[layout.SHEET_REPORT]
     _model_row(report, path)
     status = _ensure_validations(report, columns)
@@ -343,7 +351,7 @@ def prepare_master(path: Path, values: Mapping[str, str], year: int) -> Prepared
     _set_statuses(status, STATUS_LABELS)
     agency = _save(wb, images)
     _set_statuses(status, LOCAL_STATUS_LABELS)
-    district = _save(wb, images)
+    local = _save(wb, images)
     notes = tuple(f"mẫu gốc có chỗ giữ chỗ không biết: {u}" for u in unknown)
-    return PreparedMaster(agency, district, columns, column_widths(report), float(height),
+    return PreparedMaster(agency, local, columns, column_widths(report), float(height),
                           float(model.font.sz or 11), notes)

@@ -16,6 +16,7 @@ from pipeline.mail import (
 )
 from pipeline.model.agencies import Agency
 from pipeline.model.assignments import Assignment
+from pipeline.model.plan import plan_reference
 from pipeline.model.vocab import Role
 from pipeline.workspace.load import Workspace
 
@@ -23,8 +24,8 @@ CONTENT_PREVIEW = 110  # characters of an activity's content quoted in the body
 
 
 def request_subject(ws: Workspace, year: int, agency: Agency) -> str:
-    """'[Sở LĐTBXH] Đề nghị báo cáo kết quả thực hiện Kế hoạch 2130/QĐ-UBND năm 2015 — Sở Y tế'."""
-    return (f"[{department_tag(ws)}] Đề nghị báo cáo kết quả thực hiện Kế hoạch {ws.plan.decision} "
+    """'[Sở Y tế] Đề nghị báo cáo kết quả thực hiện Kế hoạch 45/KH-UBND năm 2026 — Sở Tài chính'."""
+    return (f"[{department_tag(ws)}] Đề nghị báo cáo kết quả thực hiện {ws.plan.terms.short_reference} "
             f"năm {year} — {agency.short_name}")
 
 
@@ -54,9 +55,8 @@ def request_body(ws: Workspace, year: int, agency: Agency, items: Sequence[Assig
     lines = [
         f"Kính gửi: {agency.name}",
         "",
-        f"Thực hiện Quyết định số {plan.decision} ngày {plan.decision_date} của UBND tỉnh {s.province} "
-        f"ban hành {plan.title}, {s.department} đề nghị {agency.name} báo cáo kết quả thực hiện "
-        f"năm {year} để tổng hợp, báo cáo UBND tỉnh.",
+        f"Thực hiện {plan_reference(plan, s.committee)}, {s.department} đề nghị {agency.name} báo cáo kết quả "
+        f"thực hiện năm {year} để tổng hợp, báo cáo {s.committee}.",
         "",
         f"Năm {year}, đơn vị báo cáo {len(items)} hoạt động của Kế hoạch:",
         *_activity_lines(items),
@@ -69,10 +69,10 @@ def request_body(ws: Workspace, year: int, agency: Agency, items: Sequence[Assig
         "",
         f"Hạn gửi: trước ngày {deadline}.",
         "",
-        f"Mọi vướng mắc xin liên hệ: {contact.name}; điện thoại {contact.phone}; email {contact.email}.",
+        f"Mọi vướng mắc xin liên hệ: {contact.line}.",
         "",
         "Trân trọng cảm ơn.",
-        f"{s.department} tỉnh {s.province}",
+        f"{s.department} {s.locality}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -23,7 +23,7 @@ def _warm() -> None:
 
 
 def render(pairs: list[tuple[str, str]]) -> bytes:
-    """A stacked bar chart: per recommendation label, how many activities stand at each status."""
+    """A stacked bar chart: per number label of the plan, how many activities stand at each status."""
     import matplotlib
     from matplotlib import font_manager
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -40,10 +40,10 @@ def render(pairs: list[tuple[str, str]]) -> bytes:
         bottom = [0] * len(recs)
         for status, colour in STATUS_COLOURS:
             counts = [sum(1 for r, s in pairs if r == rec and s == status) for rec in recs]
-            ax.bar([f"KN {r}" for r in recs], counts, bottom=bottom, color=colour, label=status.label)
+            ax.bar([str(r) for r in recs], counts, bottom=bottom, color=colour, label=status.label)
             bottom = [b + c for b, c in zip(bottom, counts)]
         ax.set_ylabel("Số hoạt động")
-        ax.set_title("Tình trạng thực hiện các hoạt động theo khuyến nghị")
+        ax.set_title("Tình trạng thực hiện các hoạt động của Kế hoạch")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, frameon=False, fontsize=8)
         ax.tick_params(axis="x", labelsize=8)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.model.agencies import Registry
 from pipeline.model.assignments import Assignment, assignments
+from pipeline.model.errors import ConfigError
 from pipeline.model.plan import Plan
 from pipeline.workspace.plan_file import load_plan
 from pipeline.workspace.registry import load_registry
@@ -29,13 +30,17 @@ class Workspace:
     def assignments(self, year: int) -> list[Assignment]:
         """Assignments in `year` (cached)."""
         if year not in self._assignments:
-            self._assignments[year] = assignments(self.plan, self.registry, year)
+            self._assignments[year] = assignments(self.plan, self.registry, year, self.settings.local_reports)
         return self._assignments[year]
 
 
 def load_workspace(root: Path) -> Workspace:
     """Load settings, registry and plan from `root`; ConfigError on any bad file."""
     settings = load_settings(root)
+    settings.require(("province", "department"))
     registry = load_registry(settings.agencies_csv)
+    if not settings.plan:
+        raise ConfigError("chưa có kế hoạch (khóa plan để trống). Chạy “baocao plan import TỆP” với văn bản "
+                          "ban hành kế hoạch (.docx hoặc .txt) để nhập", settings.path)
     plan = load_plan(settings.plan_csv, settings.plan_meta, registry)
     return Workspace(settings, registry, plan)

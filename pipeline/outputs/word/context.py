@@ -8,8 +8,13 @@ from typing import Any
 from pipeline.consolidate.merge import FIGURES
 from pipeline.consolidate.summary import YearSummary
 from pipeline.model.numbers import vn_number
+from pipeline.model.plan import plan_reference
 from pipeline.model.vocab import AgencyState, Role, Status
 from pipeline.workspace.load import Workspace
+from pipeline.workspace.settings import NEEDED_TO_REPORT
+
+# How the report counts local units of one level.
+LOCAL_UNITS = {"huyen": "huyện, thị xã, thành phố", "xa": "xã, phường, đặc khu"}
 
 
 def figures_sentence(figures: dict[str, float]) -> str:
@@ -38,6 +43,7 @@ def build_context(ws: Workspace, summary: YearSummary, history: list[YearSummary
                   today: dt.date | None = None) -> dict[str, Any]:
     """Everything the Word template needs, as plain strings and lists."""
     s, plan = ws.settings, ws.plan
+    s.require(NEEDED_TO_REPORT, "viết báo cáo")
     today = today or dt.date.today()
     names = {a.code: a.short_name for a in ws.registry}
     full = {a.code: a.name for a in ws.registry}
@@ -52,13 +58,11 @@ def build_context(ws: Workspace, summary: YearSummary, history: list[YearSummary
         "number_line": f"Số:        /{s.report_symbol}",
         "place_date": f"{s.province}, ngày      tháng      năm {today.year}",
         "title": "BÁO CÁO",
-        "subject": (f"{'Tổng kết' if period else 'Kết quả'} thực hiện Kế hoạch triển khai các Khuyến nghị của Ủy ban "
-                    f"về Quyền trẻ em của Liên hợp quốc {label}"),
-        "recipient": f"Ủy ban nhân dân tỉnh {s.province}",
-        "intro": (f"Thực hiện Quyết định số {plan.decision} ngày {plan.decision_date} của Chủ tịch UBND tỉnh về việc "
-                  f"ban hành {plan.title[0].lower() + plan.title[1:]}; trên cơ sở báo cáo của các sở, ban, ngành, đoàn "
-                  f"thể và UBND các huyện, thị xã, thành phố, {s.department} báo cáo kết quả thực hiện {label} như "
-                  f"sau:"),
+        "subject": f"{'Tổng kết' if period else 'Kết quả'} thực hiện {plan.title} {label}",
+        "recipient": s.committee_full,
+        "intro": (f"Thực hiện {plan_reference(plan, s.committee)}; trên cơ sở báo cáo của các cơ quan, đơn vị và "
+                  f"địa phương, {s.department} báo cáo kết quả thực hiện {label} như sau:"),
+        "number_label": plan.terms.number_label,
         "year_label": label,
         "is_period_review": period is not None,
         "recommendations": _recommendations(ws, summary, names, full, period is not None),
@@ -113,16 +117,18 @@ def _recommendations(ws: Workspace, summary: YearSummary, names: dict[str, str],
             figures = {k: float(sum(v for r in districts if (v := r[k]) == v and v is not None)) for k in FIGURES}
             places = list(dict.fromkeys(r["agency"] for r in districts))  # a period counts each district once
             sentence = figures_sentence(figures)
-            reports.append({"agency": "Các địa phương", "role": f"{len(places)} huyện, thị xã, thành phố",
+            levels = {ws.registry.get(d).kind for d in places}
+            units = LOCAL_UNITS[levels.pop()] if len(levels) == 1 else "đơn vị cấp huyện, cấp xã"
+            reports.append({"agency": "Các địa phương", "role": f"{len(places)} {units}",
                             "text": f"{', '.join(names[d] for d in places)} báo cáo có triển khai; "
                                     + sentence[0].lower() + sentence[1:]})
         status = Status(a["status"]).label if a["status"] != Status.NOT_REPORTED \
             else "chưa có báo cáo của cơ quan chủ trì"
-        groups.setdefault(activity.recommendations_label, []).append({
+        groups.setdefault(activity.numbers_label, []).append({
             "id": activity.id, "content": activity.content, "lead": full[activity.lead], "status": status,
             "summary": figures_sentence({k: float(a[k]) for k in FIGURES}), "reports": reports,
         })
-    return [{"title": f"Khuyến nghị số {label}", "activities": items} for label, items in groups.items()]
+    return [{"title": f"{ws.plan.terms.number_label} {label}", "activities": items} for label, items in groups.items()]
 
 
 def _texts(merged: Any, field: str, names: dict[str, str]) -> list[tuple[str, str]]:

@@ -97,7 +97,7 @@ def _check_member(member: Member, ctx: Context, base: dict[str, Any]) -> FileRes
             findings.append(finding("legacy-format", path, detail="Excel 97-2003 (.xls)"))
         elif member.kind == FileKind.XLSB:
             findings.append(finding("legacy-format", path, detail="Excel nhị phân (.xlsb)"))
-        identity, found = identify(book, path, ctx.registry, ctx.year, ctx.plan.id)
+        identity, found = identify(book, path, ctx.registry, ctx.year, ctx.plan.id, ctx.plan.terms.item)
         findings += found
         if identity.agency is None:
             return FileResult(status=Outcome.REJECTED, findings=tuple(findings), **base)

@@ -13,7 +13,8 @@ from pipeline.check.identify import Labelled, Located, Table, locate
 from pipeline.model.assignments import Assignment
 from pipeline.model.cells import address
 from pipeline.model.findings import Finding, finding
-from pipeline.model.layout import FIRST_DATA_ROW, REPORT_COLUMNS, Column, SHEET_GENERAL, SHEET_INFO, SHEET_REPORT, label_key
+from pipeline.model.layout import (FIRST_DATA_ROW, REPORT_COLUMNS, SHEET_GENERAL, SHEET_INFO, SHEET_REPORT, Column,
+                                   label_key, report_columns)
 from pipeline.model.numbers import vn_number
 from pipeline.model.plan import Plan
 from pipeline.model.submission import Figures, OtherRecord, RowRecord, Submission
@@ -372,7 +373,8 @@ def check_report(cur: Cursor, located: Located, plan: Plan, assigned: list[Assig
     if table is None:
         cur.add("sheet-missing", sheet=SHEET_REPORT, expected=SHEET_REPORT)
         return ReportRead([], [], False)
-    if table.header < 0 or not _columns_present(cur, table, REPORT_COLUMNS, ("status", "result")):
+    columns = report_columns(plan.terms.item)  # the number column carries the plan's own word
+    if table.header < 0 or not _columns_present(cur, table, columns, ("status", "result")):
         if table.header < 0:
             cur.add("column-missing", sheet=table.sheet, expected="Mã HĐ, Tình trạng", detail=f"“{table.sheet}”")
         return ReportRead([], [], False)
@@ -533,7 +535,7 @@ def check_general(cur: Cursor, located: Located) -> tuple[dict[str, str], dict[s
 def check_workbook(cur: Cursor, agency: str, year: int, plan: Plan,
                    assigned: list[Assignment]) -> Submission:
     """Every check of one identified workbook; findings accumulate in `cur`."""
-    located = locate(cur.book)
+    located = locate(cur.book, plan.terms.item)
     for wanted, actual in located.renamed:
         cur.add("sheet-renamed", sheet=actual, value=actual, expected=wanted)
     info, report_date = check_info(cur, located)

@@ -34,6 +34,7 @@ from pipeline.model.text import ascii_slug
 from pipeline.model.vocab import Role
 from pipeline.workspace.files import write_atomic
 from pipeline.workspace.load import Workspace
+from pipeline.workspace.settings import NEEDED_TO_GENERATE
 from pipeline.workspace.templates import SUBMISSION_TEMPLATE, ensure_template
 
 WORKBOOKS_DIR = "mau"
@@ -258,6 +259,7 @@ def run_values(ws: Workspace, year: int, generated_at: dt.datetime) -> dict[str,
         "nam": str(year), "han_nop": s.deadline_for(year).strftime("%d/%m/%Y"),
         "lien_he": s.contact.name, "dien_thoai": s.contact.phone, "email_lien_he": s.contact.email,
         "ten_ke_hoach": ws.plan.title, "so_quyet_dinh": ws.plan.decision, "ngay_quyet_dinh": ws.plan.decision_date,
+        "van_ban": ws.plan.terms.reference, "ten_muc": ws.plan.terms.item, "ubnd": s.committee,
         "co_quan_tong_hop": s.department, "tinh": s.province,
         "meta:template_version": layout.TEMPLATE_VERSION, "meta:plan_id": ws.plan.id, "meta:year": str(year),
         "meta:generated_at": generated_at.isoformat(timespec="seconds"),
@@ -282,9 +284,9 @@ def agency_values(agency: Agency, items: Sequence[Assignment], filename: str) ->
 def report_rows(ws: Workspace, items: Sequence[Assignment]) -> list[dict[str, str | int]]:
     """The locked context of each activity row, by column key."""
     return [{
-        "stt": n, "activity_id": i.activity.id, "recommendations": i.activity.recommendations_label,
+        "stt": n, "activity_id": i.activity.id, "recommendations": i.activity.numbers_label,
         "content": i.activity.content, "role": i.role.label,
-        "lead": ws.registry.get(i.activity.lead).short_name, "period": i.activity.period,
+        "lead": "; ".join(ws.registry.get(code).short_name for code in i.activity.leads), "period": i.activity.period,
     } for n, i in enumerate(items, start=1)]
 
 
@@ -347,7 +349,7 @@ def _write_workbooks(run: _Run, bases: Mapping[bool, Base], jobs: Mapping[str, S
         agency = run.ws.registry.get(code)
         name = workbook_name(agency, run.year)
         values = {**run.values, **escaped(agency_values(agency, items, name))}
-        data = fill(bases[agency.is_district], values, report_rows(run.ws, items), stamp)
+        data = fill(bases[agency.is_local], values, report_rows(run.ws, items), stamp)
         path = folder / WORKBOOKS_DIR / name
         write_atomic(path, data)
         written.append(AgencyWorkbook(agency, tuple(items), path, folder / DRAFTS_DIR / f"{path.stem}.eml"))
@@ -370,6 +372,7 @@ def _missing_emails(written: Sequence[AgencyWorkbook]) -> list[str]:
 
 def generate(ws: Workspace, year: int, out_dir: Path | None = None) -> GenerateResult:
     """Write outbox/<year>/mau/*.xlsx, thu/*.eml and danh-sach-gui.csv (`out_dir` replaces outbox/<year>)."""
+    ws.settings.require(NEEDED_TO_GENERATE, "tạo biểu mẫu và thư gửi các đơn vị")
     folder = out_dir or ws.settings.outbox(year)
     _check_folder(ws, folder)
     jobs = by_agency(ws.assignments(year))
@@ -380,7 +383,7 @@ def generate(ws: Workspace, year: int, out_dir: Path | None = None) -> GenerateR
     template, created = ensure_template(ws.settings.templates_dir, SUBMISSION_TEMPLATE)
     prepared = prepare_master(template, _sizing_values(ws, year, jobs), year)
     bases = {False: parse_base(prepared.agency, prepared, str(template)),
-             True: parse_base(prepared.district, prepared, str(template))}
+             True: parse_base(prepared.local, prepared, str(template))}
     generated_at = dt.datetime.now().astimezone().replace(microsecond=0)
     run = _Run(ws, year, generated_at, escaped(run_values(ws, year, generated_at)))
     setup_ms = (time.perf_counter() - started) * 1000

@@ -15,14 +15,39 @@ from pipeline.model.text import nfc, strip_diacritics
 KINDS = {
     "so_nganh": "Sở, ban, ngành",
     "cong_an": "Công an",
-    "huyen": "UBND cấp huyện",
     "doan_the": "Mặt trận, đoàn thể",
+    "huyen": "UBND cấp huyện",
+    "xa": "UBND cấp xã",
     "nhom": "Nhóm cơ quan",
 }
+# What each kind covers, for the officer choosing one.
+KIND_HELP = {
+    "so_nganh": "sở, ban, ngành và cơ quan cấp tỉnh khác",
+    "cong_an": "công an tỉnh, thành phố",
+    "doan_the": "Ủy ban Mặt trận Tổ quốc, các đoàn thể, hội",
+    "huyen": "huyện, quận, thị xã, thành phố thuộc tỉnh",
+    "xa": "xã, phường, thị trấn, đặc khu",
+    "nhom": "tên gọi chung của nhiều cơ quan, ví dụ “Các sở, ngành liên quan”",
+}
+# Local units: each kind is one level of local government, reported on as "Địa phương".
+LOCAL_KINDS = ("huyen", "xa")
+# The registry stands for "every local unit of a level" with one pseudo-agency per level.
+LEVEL_CODES = {"huyen": "CAP_HUYEN", "xa": "CAP_XA"}
+LEVEL_NAMES = {"huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
+LEVEL_FULL_NAMES = {"huyen": "UBND các huyện, thị xã, thành phố", "xa": "UBND các xã, phường, đặc khu"}
 # Words that name the kind of body; a name may be written with or without them
-# ("UBND huyện Lắk", "huyện Lắk", "Lắk"; "Sở Y tế", "Y tế").
-_PREFIXES = (("uy", "ban", "nhan", "dan"), ("ubnd",), ("so",), ("ban",), ("huyen",), ("thi", "xa"), ("tx",),
-             ("thanh", "pho"), ("tp",))
+# ("UBND huyện X", "huyện X", "X"; "Sở Y tế", "Y tế"; "UBND phường X", "phường X").
+_PREFIXES = (("uy", "ban", "nhan", "dan"), ("ubnd",), ("so",), ("ban",), ("huyen",), ("quan",), ("thi", "xa"),
+             ("tx",), ("thanh", "pho"), ("tp",), ("xa",), ("phuong",), ("thi", "tran"), ("dac", "khu"))
+# How a plan names every local unit of a level: "UBND các huyện, thị xã, thành phố", "UBND cấp xã",
+# "UBND các xã, phường, đặc khu", "Các địa phương". Folded words; "và" is already dropped.
+_LEVEL_UNITS = {
+    "huyen": (("huyen",), ("quan",), ("thi", "xa"), ("thanh", "pho"), ("tp",), ("tx",)),
+    "xa": (("xa",), ("phuong",), ("thi", "tran"), ("dac", "khu"), ("co", "so")),
+}
+_BODY = (("chu", "tich"), ("uy", "ban", "nhan", "dan"), ("ubnd",), ("chinh", "quyen"))
+_TRAILING = (("lien", "quan"), ("tren", "dia", "ban"), ("thuoc", "tinh"), ("thuoc", "thanh", "pho"), ("tinh",),
+             ("trong", "tinh"))
 
 
 @dataclass(frozen=True)
@@ -36,14 +61,76 @@ class Agency:
     kind: str
     email: str
     in_related_group: bool
+    covers: str = ""  # for the registry's own pseudo-agencies: the local level they stand for
+
+    @property
+    def is_local(self) -> bool:
+        """A local unit (kind huyen or xa): reports as "Địa phương" and may answer "Không phát sinh"."""
+        return self.kind in LOCAL_KINDS
 
     @property
     def is_district(self) -> bool:
-        return self.kind == "huyen"
+        """The older name of `is_local`."""
+        return self.is_local
 
     @property
     def is_group(self) -> bool:
-        return self.kind == "nhom"
+        """The group "Các sở, ngành liên quan" (not a level of local units)."""
+        return self.kind == "nhom" and not self.covers
+
+
+def _take(rest: tuple[str, ...], options: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+    """`rest` without a leading option, or None when none leads it."""
+    for option in options:
+        if rest[: len(option)] == option:
+            return rest[len(option):]
+    return None
+
+
+def local_levels(name: str) -> tuple[str, ...]:
+    """The levels a name means as "every local unit of the level"; () for any other name.
+
+    "UBND các huyện, thị xã, thành phố" and "UBND cấp huyện" mean the district level;
+    "UBND cấp xã", "UBND các xã, phường, đặc khu" the commune level; "Các địa phương" both.
+    A single unit ("UBND huyện X", "UBND phường Y") is not a level.
+    """
+    rest = words(name)
+    while (after := _take(rest, _BODY)) is not None:
+        rest = after
+    while rest and (after := _trailing(rest)) is not None:
+        rest = after
+    if rest in (("cac", "dia", "phuong"), ("dia", "phuong"), ("cac", "cap")):
+        return LOCAL_KINDS
+    # "các xã", "cấp xã": every unit; a bare list ("xã, phường") needs two kinds of unit to be one
+    plural = rest[:1] in (("cac",), ("cap",))
+    found: list[str] = []
+    count = 0
+    while rest:
+        if rest[:1] in (("cac",), ("cap",)):
+            rest = rest[1:]
+            continue
+        level = next((lv for lv in LOCAL_KINDS if _take(rest, _LEVEL_UNITS[lv]) is not None), None)
+        if level is None:
+            return ()
+        rest = _take(rest, _LEVEL_UNITS[level]) or ()
+        count += 1
+        if level not in found:
+            found.append(level)
+    return tuple(found) if found and (plural or count >= 2) else ()
+
+
+def _any_level(name: str) -> bool:
+    """True for the phrases meaning every local unit of whatever level ("Các địa phương")."""
+    found = words(name)
+    return any(found[i:i + 2] == ("dia", "phuong") for i in range(len(found)))
+
+
+def _trailing(rest: tuple[str, ...]) -> tuple[str, ...] | None:
+    """`rest` without a trailing qualifier ("liên quan", "trên địa bàn"), or None."""
+    for option in _TRAILING:
+        if len(rest) > len(option) and rest[-len(option):] == option:
+            return rest[: -len(option)]
+    return None
 
 
 def words(value: str) -> tuple[str, ...]:
@@ -96,8 +183,11 @@ class Registry:
 
     def __init__(self, agencies: list[Agency], path: Path | str = "agencies.csv"):
         self.path = path
-        self.agencies = tuple(agencies)
-        self._by_code = {a.code: a for a in agencies}
+        levels = [Agency(LEVEL_CODES[level], LEVEL_FULL_NAMES[level], LEVEL_NAMES[level], (), "nhom", "", False,
+                         covers=level)
+                  for level in LOCAL_KINDS if any(a.kind == level for a in agencies)]
+        self.agencies = (*agencies, *levels)
+        self._by_code = {a.code: a for a in self.agencies}
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def __iter__(self) -> Iterator[Agency]:
@@ -122,6 +212,8 @@ class Registry:
     def _names(self) -> list[tuple[str, tuple[str, ...]]]:
         out = []
         for agency in self.agencies:
+            if agency.covers:
+                continue  # a level is named by its own phrases (local_levels), not matched loosely
             for name in (agency.name, agency.short_name, *agency.aliases):
                 for variant in _variants(words(name)):
                     if variant:
@@ -165,35 +257,56 @@ class Registry:
             part = part.strip(" .,;:")
             if not part:
                 continue
+            levels = local_levels(part)
+            missing = [LEVEL_NAMES[lv] for lv in levels if LEVEL_CODES[lv] not in self._by_code]
+            if missing and (len(missing) == len(levels) or not _any_level(part)):
+                raise ConfigError(f"“{part}” giao việc cho {', '.join(missing)} nhưng danh mục cơ quan chưa có đơn vị "
+                                  f"nào thuộc cấp này; hãy thêm các đơn vị (loại huyen hoặc xa) vào danh mục",
+                                  where or self.path, line)
             found = self._segment(part)
             if found is None:
                 raise ConfigError(f"không nhận ra cơ quan “{part}” trong danh mục cơ quan", where or self.path, line)
             codes.extend(c for c in found if c not in codes)
         return tuple(codes)
 
+    def _one(self, name: str) -> list[str] | None:
+        """The codes one name stands for: a registry code, every unit of a level, or one agency."""
+        if name in self._by_code:
+            return [name]
+        levels = local_levels(name)
+        if levels:
+            codes = [LEVEL_CODES[lv] for lv in levels]
+            present = [c for c in codes if c in self._by_code]
+            # "Các địa phương" means the levels the province has; a named level must be there
+            return present or None if _any_level(name) else (codes if present == codes else None)
+        agency = self.find(name)
+        return [agency.code] if agency is not None else None
+
     def _segment(self, part: str) -> list[str] | None:
         """Split a run of names written without separators into the fewest known agencies."""
-        if part in self._by_code:
-            return [part]
-        agency = self.find(part)
-        if agency is not None:
-            return [agency.code]
+        whole = self._one(part)
+        if whole is not None:
+            return whole
         tokens = part.split()
         best: dict[int, list[str]] = {len(tokens): []}
         for start in range(len(tokens) - 1, -1, -1):
             for end in range(start + 1, len(tokens) + 1):
                 if end not in best:
                     continue
-                hit = self.find(" ".join(tokens[start:end]))
+                hit = self._one(" ".join(tokens[start:end]))
                 if hit is not None:
-                    option = [hit.code, *best[end]]
+                    option = [*hit, *best[end]]
                     if start not in best or len(option) < len(best[start]):
                         best[start] = option
         return best.get(0)
 
+    def local_units(self, level: str | None = None) -> list[Agency]:
+        """Local units of `level` (huyen or xa), or of every level."""
+        return [a for a in self.agencies if a.is_local and (level is None or a.kind == level)]
+
     def districts(self) -> list[Agency]:
-        """District-level People's Committees."""
-        return [a for a in self.agencies if a.is_district]
+        """The older name of `local_units()`."""
+        return self.local_units()
 
     def group_members(self) -> list[Agency]:
         """Members of the group 'Các sở, ngành liên quan'."""

@@ -224,7 +224,7 @@ CATALOGUE: dict[str, Code] = {
                          "Tình trạng “{value}” không hợp lệ. Đề nghị chọn một giá trị trong danh sách: {expected}.",
                          _VALUES),
     "status-not-applicable-not-allowed": _c(ERROR, "“Không phát sinh” không dùng được",
-                                            "“Không phát sinh” chỉ dành cho UBND cấp huyện. Đề nghị chọn: "
+                                            "“Không phát sinh” chỉ dành cho địa phương (UBND cấp huyện, cấp xã). Đề nghị chọn: "
                                             "{expected}.", _VALUES),
     "missing-result": _c(ERROR, "Chưa ghi kết quả",
                          "Hoạt động {activity} có tình trạng “{value}” nhưng chưa ghi kết quả thực hiện. Đề nghị mô "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.model.text import fold, nfc
 
@@ -49,6 +49,11 @@ def label_key(text: str) -> str:
     return fold(re.sub(r"\([^)]*\)", " ", text))
 
 
+# The plan's number column is labelled with the plan's own word for its items ("Khuyến nghị số",
+# "Nhiệm vụ số"): the master holds this placeholder, each workbook the plan's word, and the
+# reader finds the column through `report_columns(item)` / `other_columns(item)`.
+NUMBER_LABEL = "{ten_muc} số"
+
 # The inputs both table sheets share: status, result and the figures.
 _RESULT_COLUMNS = (
     Column("status", "Tình trạng", width=16),
@@ -65,7 +70,7 @@ _RESULT_COLUMNS = (
 REPORT_COLUMNS = (
     Column("stt", "STT", locked=True, width=5),
     Column("activity_id", "Mã HĐ", locked=True, width=7, aliases=("Mã hoạt động",)),
-    Column("recommendations", "Khuyến nghị số", locked=True, width=10, aliases=("Số khuyến nghị",)),
+    Column("recommendations", NUMBER_LABEL, locked=True, width=10),
     Column("content", "Nội dung hoạt động", locked=True, width=45),
     Column("role", "Vai trò", locked=True, width=10),
     Column("lead", "Cơ quan chủ trì", locked=True, width=16),
@@ -80,10 +85,33 @@ REPORT_COLUMNS = (
 OTHER_COLUMNS = (
     Column("stt", "STT", width=5),
     Column("content", "Nội dung hoạt động", width=45),
-    Column("recommendations", "Khuyến nghị số (nếu có)", width=12, aliases=("Khuyến nghị số",)),
+    Column("recommendations", NUMBER_LABEL + " (nếu có)", width=12),
     *_RESULT_COLUMNS,
     Column("note", "Ghi chú", width=24),
 )
+
+
+
+@functools.lru_cache(maxsize=32)
+def _with_item(columns: tuple[Column, ...], item: str) -> tuple[Column, ...]:
+    out = []
+    for column in columns:
+        if column.key == "recommendations":
+            label = column.label.replace(NUMBER_LABEL, f"{item} số")
+            column = replace(column, label=label, aliases=(*column.aliases, column.label, f"{item} số", f"Số {item}"))
+        out.append(column)
+    return tuple(out)
+
+
+def report_columns(item: str) -> tuple[Column, ...]:
+    """The columns of "Báo cáo" for a plan whose items are called `item` ("Khuyến nghị", "Nhiệm vụ")."""
+    return _with_item(REPORT_COLUMNS, item)
+
+
+def other_columns(item: str) -> tuple[Column, ...]:
+    """The columns of "Hoạt động khác" for a plan whose items are called `item`."""
+    return _with_item(OTHER_COLUMNS, item)
+
 
 # Header row of both table sheets; data rows follow the column-number row "(1) (2) …".
 HEADER_ROW = 4

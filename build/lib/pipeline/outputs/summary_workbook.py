@@ -48,7 +48,7 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
         cols = ["activity_id", "recommendations", "content", "lead_name", "status", "partners_reported",
                 "partners_expected", "districts_reported", "events", "people", "money_state", "money_other",
                 "money_total"]
-        heads = [("Mã HĐ", 7), ("KN số", 8), ("Nội dung hoạt động", 50), ("Chủ trì", 14), ("Tình trạng (chủ trì)", 16),
+        heads = [("Mã HĐ", 7), (ws.plan.terms.number_label, 8), ("Nội dung hoạt động", 50), ("Chủ trì", 14), ("Tình trạng (chủ trì)", 16),
                  ("Phối hợp đã báo cáo", 10), ("Phối hợp phải báo cáo", 10), ("Địa phương báo cáo", 10),
                  ("Số hoạt động", 10), ("Lượt người", 11), ("Kinh phí NSNN (tr.đ)", 13),
                  ("Kinh phí khác (tr.đ)", 13), ("Tổng kinh phí (tr.đ)", 13)]
@@ -119,20 +119,20 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
         table(sheet, fmt, 0, [("Tệp", 40), ("Mức độ", 9), ("Trang", 14), ("Ô", 6), ("Mã HĐ", 7), ("Mã", 22),
                               ("Nội dung", 80)], rows)
 
-        _charts(book, fmt, summary, names)
+        _charts(book, fmt, summary, names, ws.plan.terms.number_label)
         if history:
             _history_sheet(book, fmt, list(history) if period else [*history, summary])
 
 
-def _charts(book: Any, fmt: dict[str, Any], summary: YearSummary, names: dict[str, str]) -> None:
+def _charts(book: Any, fmt: dict[str, Any], summary: YearSummary, names: dict[str, str], number_label: str) -> None:
     sheet = book.add_worksheet("Biểu đồ")
     acts = summary.activities
     recs = list(dict.fromkeys(acts["recommendations"])) if len(acts) else []
-    sheet.write_string(0, 0, "Khuyến nghị số", fmt["header"])
+    sheet.write_string(0, 0, number_label, fmt["header"])
     for c, status in enumerate(STATUS_ORDER, start=1):
         sheet.write_string(0, c, status.label, fmt["header"])
     for r, rec in enumerate(recs, start=1):
-        sheet.write_string(r, 0, f"KN {rec}", fmt["text"])
+        sheet.write_string(r, 0, str(rec), fmt["text"])
         mine = acts[acts["recommendations"] == rec]
         for c, status in enumerate(STATUS_ORDER, start=1):
             sheet.write_number(r, c, int((mine["status"] == status).sum()), fmt["int"])
@@ -141,7 +141,7 @@ def _charts(book: Any, fmt: dict[str, Any], summary: YearSummary, names: dict[st
     for c, status in enumerate(STATUS_ORDER, start=1):
         chart.add_series({"name": ["Biểu đồ", 0, c], "categories": ["Biểu đồ", 1, 0, max(len(recs), 1), 0],
                           "values": ["Biểu đồ", 1, c, max(len(recs), 1), c], "fill": {"color": colours[c - 1]}})
-    chart.set_title({"name": "Tình trạng các hoạt động theo khuyến nghị"})
+    chart.set_title({"name": f"Tình trạng các hoạt động theo {number_label.lower()}"})
     chart.set_y_axis({"name": "Số hoạt động", "major_unit": 1})
     chart.set_size({"width": 760, "height": 360})
     sheet.insert_chart(1, 6, chart)

@@ -95,6 +95,20 @@ def span_of(ref: str) -> Span | None:
     return Span(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))
 
 
+def _openpyxl_rows(data: bytes, name: str) -> list[list[Any]]:
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "marked as a date but outside the limits": reported as a finding
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return [list(r) for r in book[name].iter_rows(values_only=True)]
+        finally:
+            book.close()
+
+
 def _normalise(value: Any) -> Any:
     if value is None or value == "":
         return None
@@ -138,7 +152,14 @@ class Book:
             raw: list[list[Any]]
             if self.engine == "calamine":
                 sheet = self._sheets[name] = self._cal.get_sheet_by_name(name)
-                raw = sheet.to_python(skip_empty_area=False)
+                try:
+                    raw = sheet.to_python(skip_empty_area=False)
+                except BaseException as exc:  # noqa: B036  a Rust panic is a BaseException
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit)) or self.kind not in ("xlsx", "xlsm"):
+                        raise
+                    # calamine panics on some values (a date-formatted cell holding 1e20); openpyxl reads the
+                    # sheet and shows such a cell as an error value, which the rules report at the cell
+                    raw = _openpyxl_rows(self.data, name)
             else:
                 raw = [[v for v in r] for r in self._wb[name].iter_rows(values_only=True)]
             rows = [[_normalise(v) for v in r] for r in raw]

@@ -24,11 +24,13 @@ from pipeline.model.text import nfc
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def read_csv(path: Path, columns: tuple[str, ...], absent: str,
-             single_line: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv(path: Path, columns: tuple[str, ...], absent: str, single_line: bool = False,
+             optional: tuple[str, ...] = (), others: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, NFC values of `columns`) per row of a UTF-8 CSV (BOM or not); `absent` if no file.
 
     With `single_line`, a value holding a line break or control character is a ConfigError.
+    `optional` columns may be missing (their values are then ""); with `others`, every further
+    column comes too, under its header.
     """
     if not path.is_file():
         raise ConfigError(absent, path)
@@ -37,14 +39,18 @@ def read_csv(path: Path, columns: tuple[str, ...], absent: str,
     except UnicodeDecodeError:
         raise ConfigError("tệp không ở mã UTF-8; hãy lưu lại dạng “CSV UTF-8”", path) from None
     reader = csv.DictReader(text.splitlines(keepends=True))
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    header = [nfc(h) for h in reader.fieldnames or [] if h is not None]
+    missing = [c for c in columns if c not in header and c not in optional]
     if missing:
         raise ConfigError(f"thiếu cột {', '.join(missing)}", path, 1)
+    keys = (*columns, *optional, *(h for h in header if h not in columns and h not in optional and h)) if others \
+        else (*columns, *optional)
+    reader.fieldnames = header
     for row in reader:
         if single_line:
-            for key in columns:
+            for key in keys:
                 check_text(row.get(key) or "", path, reader.line_num, key)
-        yield reader.line_num, {k: nfc(row.get(k) or "") for k in columns}
+        yield reader.line_num, {k: nfc(row.get(k) or "") for k in keys}
 
 
 def read_toml(path: Path) -> dict[str, Any]:
