@@ -133,6 +133,12 @@ def check(ws: Workspace, year: int, engine: str = "calamine", workers: int | Non
         return _check(ws, year, staging, engine, workers, limits, progress, on_total)
 
 
+def inspect(ws: Workspace, year: int, progress: Progress | None = None) -> CheckResult:
+    """The check of inbox/<year>/ without writing anything: who sent what, with every finding (the web desk's board)."""
+    _inbox_or_fail(ws, year)
+    return run_check(ws, year, progress=progress)
+
+
 def years_with_data(ws: Workspace, start: int, end: int) -> list[int]:
     """Years in [start, end] whose inbox folder exists."""
     return [y for y in range(start, end + 1) if ws.settings.inbox(y).is_dir()]
