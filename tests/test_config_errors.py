@@ -27,6 +27,15 @@ CASES = [
     ("baocao.toml", "year = 2015", "year = 20x5", "baocao.toml, dòng 9: sai cú pháp TOML ở cột 10"),
     ("baocao.toml", 'deadline = "15/12"', 'deadline = "31/02"', "hạn nộp “31/02” không phải một ngày có thật"),
     ("baocao.toml", 'plan = "qd2130-2014"', 'plan = "khong-co"', "khong-co.toml: không tìm thấy tệp thông tin kế hoạch"),
+    # a line break pasted from Word into the officer's own files
+    ("baocao.toml", 'province = "Đắk Lắk"', 'province = "Đắk\\nLắk"',
+     "baocao.toml, dòng 4: giá trị ở province có ký tự xuống dòng"),
+    ("baocao.toml", 'department = "Sở Lao động - Thương binh và Xã hội"',
+     'department = """Sở Lao động -\nThương binh và Xã hội"""', "baocao.toml, dòng 6: giá trị ở department có ký tự"),
+    ("plan/agencies.csv", "GDDT,Sở Giáo dục và Đào tạo,", 'GDDT,"Sở Giáo dục\r\nvà Đào tạo",',
+     "agencies.csv, dòng 4: giá trị ở name có ký tự xuống dòng"),
+    ("plan/agencies.csv", "GDDT,Sở Giáo dục và Đào tạo,", "GDDT,Sở Giáo dục\x07 và Đào tạo,",
+     "agencies.csv, dòng 3: giá trị ở name có ký tự xuống dòng hoặc ký tự điều khiển"),
 ]
 
 
