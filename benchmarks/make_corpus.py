@@ -38,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # fill.py: how agencies fill a workbook
 
 CACHE = ROOT / "benchmarks" / "corpus"
 YEAR = 2015

@@ -314,14 +314,15 @@ def test_outbox_that_is_a_file(tmp_path: Path) -> None:
     assert done.returncode == 2 and str(ws / "outbox") in done.stderr and "Traceback" not in done.stderr
 
 
-def _crashing_check(ctx: object, entry: tuple[object, str]) -> list[object]:
-    if entry[1] == "crash.xlsx":
+def _crashing_check(ctx: object, item: tuple[int, tuple[object, str]]) -> list[object]:
+    entry, display = item[1]
+    if display == "crash.xlsx":
         os.abort()
-    if entry[1] == "hang.xlsx":
+    if display == "hang.xlsx":
         time.sleep(60)
     from pipeline.check.pool import check_entry
 
-    return list(check_entry(entry[0], entry[1], ctx))  # type: ignore[arg-type]
+    return list(check_entry(entry, display, ctx))  # type: ignore[arg-type]
 
 
 def test_a_file_that_crashes_or_hangs_the_reader_is_its_own_outcome(tmp_path: Path, bases: list[bytes],

@@ -22,6 +22,7 @@ class CheckResult:
     outcomes: list[FileOutcome]
     overrides: list[Finding]
     agencies: list[AgencyStatus]
+    reused: int = 0  # inbox files whose result came from the store, not read again
 
     def counted(self) -> list[tuple[str, Submission]]:
         """(path, submission) of the files that go into the merge."""

@@ -36,6 +36,7 @@ def check_json(run: CheckRun) -> dict[str, Any]:
     return {
         "year": result.year, "deadline": result.deadline.isoformat(),
         "counts": {str(o): result.count(o) for o in Outcome}, "files_found": len(result.outcomes),
+        "reused": result.reused,
         "files": [{"path": o.path, "outcome": str(o.outcome), "agency": o.agency, "note": o.note}
                   for o in result.outcomes],
         "findings": [f.as_dict() for f in result.findings()],
@@ -50,7 +51,8 @@ def print_check(ws: Workspace, run: CheckRun, limit: int = 15) -> None:
     """A short summary: outcomes, then errors (apart from warnings), then who has not sent."""
     result = run.result
     out = console()
-    out.print(f"[bold]Kiểm tra báo cáo năm {result.year}[/bold] — {len(result.outcomes)} tệp, hạn nộp "
+    reused = f" ({result.reused} tệp không đổi, dùng lại kết quả trước)" if result.reused else ""
+    out.print(f"[bold]Kiểm tra báo cáo năm {result.year}[/bold] — {len(result.outcomes)} tệp{reused}, hạn nộp "
               f"{result.deadline:%d/%m/%Y}")
     table = Table(show_header=True)
     table.add_column("Kết quả")

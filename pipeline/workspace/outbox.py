@@ -100,7 +100,7 @@ def replacing(folder: Path, produced: Iterable[str]) -> Iterator[Path]:
         names = set(produced)
         if folder.is_dir():
             for item in folder.iterdir():
-                if item.name not in names and not item.name.startswith("."):
+                if item.name not in names and not item.name.endswith(".tmp"):
                     _carry(item, staging / item.name)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)

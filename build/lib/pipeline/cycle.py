@@ -8,7 +8,11 @@ when complete (pipeline.workspace.outbox).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +32,9 @@ from pipeline.outputs.summary_workbook import write_summary_workbook
 from pipeline.outputs.word.context import build_context
 from pipeline.outputs.word.render import render_report
 from pipeline.plan_import import import_into
+from pipeline.store import code_version as store_code
+from pipeline.workspace.decisions import DECISIONS_FILE
+from pipeline.workspace.files import write_atomic
 from pipeline.workspace.load import Workspace
 from pipeline.workspace.outbox import replacing, workspace_lock
 from pipeline.workspace.settings import Settings, load_settings
@@ -127,10 +134,79 @@ def _check(ws: Workspace, year: int, staging: Path, engine: str, workers: int | 
 def check(ws: Workspace, year: int, engine: str = "calamine", workers: int | None = None,
           progress: Progress | None = None, on_total: Progress | None = None,
           limits: Limits = Limits()) -> CheckRun:
-    """Check every file of inbox/<year>/ and write the check workbook, feedback copies and drafts."""
+    """Check every file of inbox/<year>/ and write the check workbook, feedback copies and drafts.
+
+    When nothing the outputs depend on changed since the last check (the files and their
+    verdicts, the officer's decisions, the settings, the blank forms), they are kept as they are.
+    """
     _inbox_or_fail(ws, year)
-    with _writing(ws.settings), replacing(ws.settings.outbox(year), {CHECK_DIR}) as staging:
-        return _check(ws, year, staging, engine, workers, limits, progress, on_total)
+    final = ws.settings.outbox(year)
+    with _writing(ws.settings):
+        result = run_check(ws, year, engine=engine, workers=workers, progress=progress, on_total=on_total,
+                           limits=limits)
+        key = _outputs_key(ws, "check", repr(dataclasses.replace(result, reused=0)), _listing(final / WORKBOOKS_DIR))
+        kept = _kept_outputs(final / CHECK_MARKER, key, final / CHECK_DIR)
+        if kept is not None:
+            return CheckRun(result, {label: final / path for label, path in kept.items()})
+        with replacing(final, {CHECK_DIR, CHECK_MARKER}) as staging:
+            written = write_check_outputs(ws, result, staging, workers, limits)
+            _mark(staging / CHECK_MARKER, key, written)
+    return CheckRun(result, {label: final / path for label, path in written.items()})
+
+
+CHECK_MARKER = ".kiem-tra.json"  # what the check outputs of the year were written from
+
+
+def _listing(folder: Path) -> str:
+    """Names, sizes and times of a folder's files: what attaching them depends on."""
+    if not folder.is_dir():
+        return ""
+    return repr(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))
+
+
+@functools.lru_cache(maxsize=1)
+def _outputs_code() -> str:
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("outputs/**/*.py"), *package.glob("consolidate/*.py"), package / "mail.py",
+                        package / "cycle.py"]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _outputs_key(ws: Workspace, what: str, *inputs: str) -> str:
+    """Everything a set of outputs is made from: the data, the officer's files, the templates, the code."""
+    settings = ws.settings
+    files = [settings.root / "baocao.toml", settings.root / DECISIONS_FILE, settings.agencies_csv,
+             *sorted(settings.templates_dir.glob("*"))]
+    digest = hashlib.sha256("\0".join([what, _outputs_code(), store_code(), *inputs]).encode("utf-8"))
+    for path in files:
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
+
+
+def _kept_outputs(marker: Path, key: str, *needed: Path) -> dict[str, Path] | None:
+    """What the outputs written last time hold, if they were written from exactly these inputs and are all there."""
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("key") != key or not all(p.exists() for p in needed):
+        return None
+    written = {str(k): Path(v) for k, v in data.get("written", {}).items()}
+    return written if all((marker.parent / p).exists() for p in written.values()) else None
+
+
+def _mark(marker: Path, key: str, written: dict[str, Path]) -> None:
+    write_atomic(marker, json.dumps({"key": key, "written": {k: v.as_posix() for k, v in written.items()}},
+                                    ensure_ascii=False).encode("utf-8"))
+
+
+def inspect(ws: Workspace, year: int, progress: Progress | None = None) -> CheckResult:
+    """The check of inbox/<year>/ without writing anything: who sent what, with every finding (the web desk's board)."""
+    _inbox_or_fail(ws, year)
+    return run_check(ws, year, progress=progress)
 
 
 def years_with_data(ws: Workspace, start: int, end: int) -> list[int]:

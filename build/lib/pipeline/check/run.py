@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from pipeline.check.member import Context
@@ -12,6 +13,8 @@ from pipeline.check.status import agency_status
 from pipeline.intake.unpack import iter_entries
 from pipeline.isolation import Limits
 from pipeline.model.assignments import by_agency
+from pipeline.model.layout import TEMPLATE_VERSION
+from pipeline.store import Store, code_version
 from pipeline.workspace.decisions import load_decisions, load_passwords
 from pipeline.workspace.load import Workspace
 
@@ -23,11 +26,13 @@ def expected_agencies(ws: Workspace, year: int) -> list[str]:
 
 def run_check(ws: Workspace, year: int, engine: str = "calamine", workers: int | None = None,
               progress: Callable[[int], None] | None = None,
-              on_total: Callable[[int], None] | None = None, limits: Limits = Limits()) -> CheckResult:
+              on_total: Callable[[int], None] | None = None, limits: Limits = Limits(),
+              keep: bool = True) -> CheckResult:
     """Check every file under inbox/<year>/, each in a worker process; the inbox is only read.
 
     `on_total` gets the number of inbox files (a zip or e-mail counts once) and `progress` is
-    advanced as each is done; `limits` bound what one file may cost.
+    advanced as each is done; `limits` bound what one file may cost. With `keep`, results are
+    kept by content (pipeline.store) and an unchanged file is not read again.
     """
     inbox = ws.settings.inbox(year)
     entries = list(iter_entries(inbox)) if inbox.is_dir() else []
@@ -35,8 +40,19 @@ def run_check(ws: Workspace, year: int, engine: str = "calamine", workers: int |
         on_total(len(entries))
     ctx = Context(ws.plan, ws.registry, year, by_agency(ws.assignments(year)), engine,
                   load_passwords(ws.settings.root, year), ws.settings.department_code)
-    files = check_entries(entries, ctx, workers, progress, limits)
+    if keep:
+        with Store(ws.settings.outbox_dir, year, context_key(ctx)) as store:
+            files, reused = check_entries(entries, ctx, workers, progress, limits, store)
+    else:
+        files, reused = check_entries(entries, ctx, workers, progress, limits)
     outcomes, overrides = select(files, load_decisions(ws.settings.root, year))
     deadline = ws.settings.deadline_for(year)
     return CheckResult(year, deadline, files, outcomes, overrides,
-                       agency_status(expected_agencies(ws, year), files, outcomes, deadline))
+                       agency_status(expected_agencies(ws, year), files, outcomes, deadline), reused)
+
+
+def context_key(ctx: Context) -> str:
+    """Everything a file's verdict depends on besides its bytes and its place in the inbox."""
+    parts = (code_version(), TEMPLATE_VERSION, repr(ctx.plan), repr(ctx.registry.agencies), ctx.year,
+             repr(sorted(ctx.assigned.items())), ctx.engine, repr(ctx.passwords), ctx.department)
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()

@@ -119,6 +119,27 @@ def output_error(path: Path, exc: OSError) -> OutputError:
                        "quyền ghi rồi chạy lại.")
 
 
+def check_strings(data: dict[str, Any], path: Path) -> None:
+    """Every text value of a TOML file on one line, without control characters: else a ConfigError at its line."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+
+    def line_of(key: str) -> int | None:
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        return next((n for n, text in enumerate(lines, start=1) if pattern.match(text)), None)
+
+    def walk(value: object, key: str, where: int | None) -> None:
+        if isinstance(value, str):
+            check_text(value, path, where, key)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, str(k), line_of(str(k)) or where)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, key, where)
+
+    walk(data, "", None)
+
+
 def check_text(value: str, path: Path, line: int | None = None, key: str = "") -> str:
     """`value` unless it holds a line break or control character: then a ConfigError naming file and line."""
     if _CONTROL.search(value):

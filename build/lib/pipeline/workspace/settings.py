@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.model.assignments import LOCAL_REPORTS
 from pipeline.model.errors import ConfigError
 from pipeline.model.text import nfc, strip_diacritics
-from pipeline.workspace.files import read_toml
+from pipeline.workspace.files import check_strings, read_toml
 
 SETTINGS_FILE = "baocao.toml"
 # The two kinds of province-level unit: a province, or a city under the central government.
@@ -212,6 +212,7 @@ def load_settings(root: Path) -> Settings:
                           f"“baocao init {root} --province … --department … --department-code …” để tạo, "
                           "hoặc chọn đúng thư mục bằng -w")
     data = read_toml(path)
+    check_strings(data, path)
     unknown = sorted(set(data) - _KNOWN)
     if unknown:
         raise ConfigError(f"khóa không dùng được: {', '.join(unknown)}", path)

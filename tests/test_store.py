@@ -1,0 +1,93 @@
+"""Results kept by content: unchanged files are not read again; anything a verdict depends on invalidates."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from pipeline import cycle
+from pipeline.check.run import run_check
+from pipeline.workspace.load import load_workspace
+
+
+@pytest.fixture
+def ws_dir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "baocao.toml", tmp_path / "baocao.toml")
+    for folder in ("plan", "templates"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    shutil.copytree(ROOT / "inbox" / "2015", tmp_path / "inbox" / "2015")
+    return tmp_path
+
+
+def _view(result: object) -> list[tuple[object, ...]]:
+    return [(f.path, f.status, f.agency, f.content_hash, [(x.code, x.sheet, x.cell) for x in f.findings])
+            for f in result.files]  # type: ignore[attr-defined]
+
+
+def test_second_check_reads_nothing_and_finds_the_same(ws_dir: Path) -> None:
+    ws = load_workspace(ws_dir)
+    first = run_check(ws, 2015)
+    second = run_check(ws, 2015)
+    entries = len([p for p in (ws_dir / "inbox" / "2015").rglob("*") if p.is_file()])
+    assert first.reused == 0 and second.reused == entries
+    assert _view(first) == _view(second) and first.outcomes == second.outcomes
+    assert run_check(ws, 2015, keep=False).reused == 0
+
+
+def test_a_changed_file_is_read_again_and_only_it(ws_dir: Path) -> None:
+    ws = load_workspace(ws_dir)
+    run_check(ws, 2015)
+    target = ws_dir / "inbox" / "2015" / "YTE_so-y-te_2015.xlsx"
+    other = ws_dir / "inbox" / "2015" / "LAK_ubnd-huyen-lak_2015.xlsx"
+    time.sleep(0.01)
+    target.write_bytes(other.read_bytes())  # a different file under the same name
+    again = run_check(ws, 2015)
+    entries = len([p for p in (ws_dir / "inbox" / "2015").rglob("*") if p.is_file()])
+    assert again.reused == entries - 1
+    assert {f.agency for f in again.files if f.path == target.name} == {"LAK"}
+    copy = ws_dir / "inbox" / "2015" / "copy.xlsx"
+    shutil.copy(other, copy)  # a new name: read, even with known bytes
+    assert run_check(ws, 2015).reused == entries
+
+
+def test_touched_file_with_the_same_bytes_is_not_checked_again(ws_dir: Path) -> None:
+    ws = load_workspace(ws_dir)
+    run_check(ws, 2015)
+    path = ws_dir / "inbox" / "2015" / "YTE_so-y-te_2015.xlsx"
+    path.write_bytes(path.read_bytes())
+    entries = len([p for p in (ws_dir / "inbox" / "2015").rglob("*") if p.is_file()])
+    assert run_check(ws, 2015).reused == entries
+
+
+def test_a_changed_plan_or_registry_invalidates_everything(ws_dir: Path) -> None:
+    run_check(load_workspace(ws_dir), 2015)
+    csv = ws_dir / "plan" / "agencies.csv"
+    csv.write_text(csv.read_text(encoding="utf-8-sig").replace("Sở Y tế,", "Sở Y tế tỉnh,", 1), encoding="utf-8-sig")
+    assert run_check(load_workspace(ws_dir), 2015).reused == 0
+
+
+def test_damaged_store_costs_only_speed(ws_dir: Path) -> None:
+    ws = load_workspace(ws_dir)
+    first = run_check(ws, 2015)
+    store = ws_dir / "outbox" / ".store" / "ket-qua.sqlite"
+    store.write_bytes(b"not a database")
+    again = run_check(ws, 2015)
+    assert _view(again) == _view(first)
+
+
+def test_unchanged_check_keeps_its_outputs(ws_dir: Path) -> None:
+    ws = load_workspace(ws_dir)
+    cycle.check(ws, 2015)
+    workbook = ws_dir / "outbox" / "2015" / "kiem-tra" / "kiem-tra-2015.xlsx"
+    before = workbook.stat().st_mtime_ns
+    again = cycle.check(ws, 2015)
+    assert workbook.stat().st_mtime_ns == before and again.written["Tệp kiểm tra"] == workbook
+    decisions = ws_dir / "decisions.toml"
+    decisions.write_text('[[exclude]]\nyear = 2015\nfile = "YTE_so-y-te_2015.xlsx"\nreason = "Rút lại"\n',
+                         encoding="utf-8")
+    cycle.check(load_workspace(ws_dir), 2015)
+    assert workbook.stat().st_mtime_ns != before  # the officer's decision changes the outputs
