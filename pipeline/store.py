@@ -22,7 +22,9 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.model.submission import FileResult
+from pipeline.model.submission import FileResult, Submission
+
+SEP = " » "  # between an inbox file's name and a member's inside it (as pipeline.intake.unpack shows them)
 
 STORE_DIR = ".store"
 STORE_FILE = "ket-qua.sqlite"
@@ -73,6 +75,19 @@ def file_digest(path: Path) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
+class Stored:
+    """Where a check's submissions were left, for the merge to read the few it counts."""
+
+    outbox: Path
+    year: int
+    context: str
+
+    def load(self, paths: Iterable[str]) -> dict[str, Submission]:
+        with Store(self.outbox, self.year, self.context) as store:
+            return store.submissions(paths)
+
+
+@dataclasses.dataclass(frozen=True)
 class Probe:
     """What the store needs to know of one inbox entry to find its result."""
 
@@ -94,6 +109,11 @@ class Store:
             self._db.execute(_SCHEMA)
         except (OSError, sqlite3.Error):
             self._db = None  # a store that cannot be opened only costs speed: everything is checked again
+
+    @property
+    def usable(self) -> bool:
+        """False when the store could not be opened or written: results must then stay in memory."""
+        return self._db is not None
 
     def close(self) -> None:
         if self._db is not None:
@@ -146,17 +166,35 @@ class Store:
         # the file time decides between an agency's versions: the file's own, not the stored one
         return [dataclasses.replace(r, mtime=mtime) if r.mtime is not None else r for r in results]
 
-    def save(self, rows: Iterable[tuple[Probe, list[FileResult]]]) -> None:
-        """Store results (one transaction); a store that cannot be written is left alone."""
+    def save(self, rows: Iterable[tuple[Probe, list[FileResult]]]) -> bool:
+        """Store results (one transaction); False, and the store no longer used, when it cannot be written."""
         if self._db is None:
-            return
+            return False
         data = [(self.context, p.display, self.year, p.stat, p.digest,
                  zlib.compress(pickle.dumps(r, protocol=5), 1)) for p, r in rows]
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO results_v1 VALUES (?, ?, ?, ?, ?, ?)", data)
         except sqlite3.Error:
-            pass
+            self.close()  # a full disk or a locked file: the rest of the run keeps its results in memory
+            return False
+        return True
+
+    def submissions(self, paths: Iterable[str]) -> dict[str, Submission]:
+        """The submissions read from the files at these display paths, as stored."""
+        wanted = set(paths)
+        out: dict[str, Submission] = {}
+        if self._db is None:
+            return out
+        for root in sorted({p.split(SEP)[0] for p in wanted}):
+            try:
+                row = self._db.execute("SELECT data FROM results_v1 WHERE context = ? AND display = ?",
+                                       (self.context, root)).fetchone()
+                results: list[FileResult] = pickle.loads(zlib.decompress(row[0])) if row else []
+            except Exception:  # noqa: BLE001  a damaged store: that file is not merged, as if unread
+                continue
+            out.update({r.path: r.submission for r in results if r.path in wanted and r.submission is not None})
+        return out
 
     def keep_only(self, displays: Iterable[str]) -> None:
         """Forget the year's results checked against anything else, or of files no longer in the inbox."""

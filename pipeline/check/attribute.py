@@ -31,7 +31,7 @@ def refused(member: Member, result: FileResult) -> bool:
     """True when the file could not be opened or read at all (so nothing inside says whose it is)."""
     if member.rejection is not None or not FileKind(member.kind).spreadsheet:
         return True
-    return result.submission is None and any(f.code == "unreadable" for f in result.findings)
+    return not result.readable and any(f.code == "unreadable" for f in result.findings)
 
 
 def by_email(registry: Registry, department: str = "") -> dict[str, str]:

@@ -114,7 +114,7 @@ def _check_member(member: Member, ctx: Context, base: dict[str, Any]) -> FileRes
         findings += cur.findings
         return FileResult(status=_status(findings), findings=tuple(findings), agency=identity.agency,
                           year=identity.year, report_date=sub.report_date, content_hash=content_hash(sub),
-                          submission=sub, **base)
+                          submission=sub, readable=True, **base)
     finally:
         book.close()
 

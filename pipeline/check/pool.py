@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path, PurePath
 
@@ -13,6 +14,7 @@ from pipeline.model.submission import FileResult
 from pipeline.model.vocab import Outcome
 from pipeline.store import Probe, Store
 
+SAVE_EVERY = 200  # results written to the store in batches of this many
 # One walked inbox entry (a file, or why its folder could not be read) with its display path.
 Entry = tuple["Path | Rejection", str]
 
@@ -44,13 +46,14 @@ def check_entries(entries: list[Entry], ctx: Context, workers: int | None = None
         if store is not None and isinstance(entry, Path):
             results, probe = store.find(entry, display)
             if results is not None:
-                found[n] = results
+                found[n] = _light(results)
             elif probe is not None:
                 probes[n] = probe
     if progress and found:
         progress(len(found))
     todo = [(n, e) for n, e in enumerate(entries) if n not in found]
     fresh: list[tuple[Probe, list[FileResult]]] = []
+    pending: list[int] = []
     if todo:
         with Pool(_check_task, ctx, workers or 0, limits) as pool:
             for (n, (_, display)), checked in pool.map(todo):
@@ -58,11 +61,28 @@ def check_entries(entries: list[Entry], ctx: Context, workers: int | None = None
                     found[n] = [failed_result(display, checked)]
                 else:
                     found[n] = checked
-                    if n in probes:
+                    if n in probes and store is not None and store.usable:
                         fresh.append((probes[n], checked))
+                        pending.append(n)
+                        if len(fresh) >= SAVE_EVERY:  # to the store as they come: memory stays flat
+                            _flush(store, fresh, pending, found)
+                            fresh, pending = [], []
                 if progress:
                     progress(1)
     if store is not None:
-        store.save(fresh)
+        _flush(store, fresh, pending, found)
         store.keep_only(display for _, display in entries)
     return [r for n in range(len(entries)) for r in found[n]], len(entries) - len(todo)
+
+
+def _flush(store: Store, fresh: list[tuple[Probe, list[FileResult]]], indexes: list[int],
+           found: dict[int, list[FileResult]]) -> None:
+    """Save a batch; only once it is saved do its submissions leave memory (no figure is ever lost)."""
+    if fresh and store.save(fresh):
+        for n in indexes:
+            found[n] = _light(found[n])
+
+
+def _light(results: list[FileResult]) -> list[FileResult]:
+    """The results without their submissions, which stay in the store until the merge asks for the few it counts."""
+    return [dataclasses.replace(r, submission=None) if r.submission is not None else r for r in results]

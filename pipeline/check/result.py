@@ -10,6 +10,7 @@ from pipeline.check.status import AgencyStatus
 from pipeline.model.findings import Finding
 from pipeline.model.submission import FileResult, Submission
 from pipeline.model.vocab import AgencyState, Outcome
+from pipeline.store import Stored
 
 
 @dataclass
@@ -23,11 +24,19 @@ class CheckResult:
     overrides: list[Finding]
     agencies: list[AgencyStatus]
     reused: int = 0  # inbox files whose result came from the store, not read again
+    stored: Stored | None = None  # where the submissions not held in `files` were kept
 
     def counted(self) -> list[tuple[str, Submission]]:
-        """(path, submission) of the files that go into the merge."""
+        """(path, submission) of the files that go into the merge: the few counted, read back from the store."""
         keep = {o.path for o in self.outcomes if o.outcome.merged}
-        return [(f.path, f.submission) for f in self.files if f.path in keep and f.submission is not None]
+        missing = [f.path for f in self.files if f.path in keep and f.submission is None and f.readable]
+        loaded = self.stored.load(missing) if missing and self.stored is not None else {}
+        out = []
+        for f in self.files:
+            sub = f.submission if f.submission is not None else loaded.get(f.path)
+            if f.path in keep and sub is not None:
+                out.append((f.path, sub))
+        return out
 
     def findings(self) -> list[Finding]:
         """Every finding of every file, then the officer's overrides."""

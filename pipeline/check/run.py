@@ -14,7 +14,7 @@ from pipeline.intake.unpack import iter_entries
 from pipeline.isolation import Limits
 from pipeline.model.assignments import by_agency
 from pipeline.model.layout import TEMPLATE_VERSION
-from pipeline.store import Store, code_version
+from pipeline.store import Store, Stored, code_version
 from pipeline.workspace.decisions import load_decisions, load_passwords
 from pipeline.workspace.load import Workspace
 
@@ -40,19 +40,26 @@ def run_check(ws: Workspace, year: int, engine: str = "calamine", workers: int |
         on_total(len(entries))
     ctx = Context(ws.plan, ws.registry, year, by_agency(ws.assignments(year)), engine,
                   load_passwords(ws.settings.root, year), ws.settings.department_code)
+    stored = None
     if keep:
-        with Store(ws.settings.outbox_dir, year, context_key(ctx)) as store:
+        stored = Stored(ws.settings.outbox_dir, year, context_key(ctx))
+        with Store(stored.outbox, year, stored.context) as store:
             files, reused = check_entries(entries, ctx, workers, progress, limits, store)
     else:
         files, reused = check_entries(entries, ctx, workers, progress, limits)
     outcomes, overrides = select(files, load_decisions(ws.settings.root, year))
     deadline = ws.settings.deadline_for(year)
     return CheckResult(year, deadline, files, outcomes, overrides,
-                       agency_status(expected_agencies(ws, year), files, outcomes, deadline), reused)
+                       agency_status(expected_agencies(ws, year), files, outcomes, deadline), reused,
+                       stored)
 
 
 def context_key(ctx: Context) -> str:
     """Everything a file's verdict depends on besides its bytes and its place in the inbox."""
-    parts = (code_version(), TEMPLATE_VERSION, repr(ctx.plan), repr(ctx.registry.agencies), ctx.year,
-             repr(sorted(ctx.assigned.items())), ctx.engine, repr(ctx.passwords), ctx.department)
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for part in (code_version(), TEMPLATE_VERSION, repr(ctx.plan), repr(ctx.registry.agencies), str(ctx.year),
+                 ctx.engine, repr(ctx.passwords), ctx.department):
+        digest.update(part.encode("utf-8") + b"\0")
+    for code in sorted(ctx.assigned):  # who reports what, in which role: the plan itself is hashed above
+        digest.update(repr([(a.activity.id, str(a.role), a.via_group) for a in ctx.assigned[code]]).encode() + b"\0")
+    return digest.hexdigest()

@@ -48,7 +48,7 @@ def agency_status(expected: list[str], files: list[FileResult], outcomes: list[F
             out.append(AgencyStatus(code, state, result.path, received))
         elif mine:
             # every file it sent was refused before it could be read: ask for a file that opens
-            unreadable = all(by_path[o.path].submission is None for o in mine)
+            unreadable = all(not by_path[o.path].readable for o in mine)
             state = AgencyState.UNREADABLE if unreadable else AgencyState.REJECTED
             out.append(AgencyStatus(code, state, mine[0].path, received_on(by_path[mine[0].path])))
         else:

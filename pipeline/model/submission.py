@@ -83,6 +83,7 @@ class FileResult:
     content_hash: str = ""  # of the values read: the same report saved twice, in any format, has one
     submission: Submission | None = None
     digest: str = ""  # SHA-256 of the file's bytes: the same file, not changed since it was checked
+    readable: bool = False  # a submission was read from it (kept in the store when not held here)
 
     @property
     def errors(self) -> list[Finding]:
