@@ -88,7 +88,7 @@ def _check_member(member: Member, ctx: Context, base: dict[str, Any]) -> FileRes
         ext = PurePath(path.split(SEP)[-1]).suffix.lower() or "không có đuôi tệp"
         return FileResult(status=Outcome.NOT_A_SPREADSHEET,
                           findings=(finding("not-a-spreadsheet", path, detail=ext),), **base)
-    book = Book(member.data, member.kind, ctx.engine)
+    book = Book(member.data, member.kind, ctx.engine, member.parts)
     try:
         findings: list[Finding] = [Finding(n.code, path, params=n.params) for n in member.notices]
         if member.kind == FileKind.XLSM:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pipeline.intake.biff import check_xls
 from pipeline.intake.limits import CONTAINER, ODS, OOXML, XLSB, Limits, UnsafeFile, unsafe_file
 from pipeline.intake.sniff import sniff
-from pipeline.intake.zipscan import check_zip
+from pipeline.intake.zipscan import check_zip, keeps_xml
 
 __all__ = ["CHECKED_KINDS", "KINDS", "Limits", "UnsafeFile", "check", "sniff"]
 
@@ -19,12 +19,16 @@ KINDS = frozenset({"xlsx", "xlsm", "xlsb", "xls", "ods", "zip", "eml", "msg", "t
                    "other"})
 CHECKED_KINDS = frozenset({"xlsx", "xlsm", "xlsb", "xls", "ods", "encrypted"})
 
-def check(data: bytes, kind: str, limits: Limits = Limits()) -> None:
-    """Raise UnsafeFile when a file of the given kind must not reach a parser; return None otherwise."""
+def check(data: bytes, kind: str, limits: Limits = Limits()) -> dict[str, bytes]:
+    """Raise UnsafeFile when a file of the given kind must not reach a parser.
+
+    For .xlsx/.xlsm returns the sheet parts (and workbook.xml with its relationships) as inflated
+    while measured, for the reader; {} otherwise.
+    """
     if len(data) > limits.max_file_bytes:
         raise unsafe_file("file-too-large", limits)
     if kind in ("xlsx", "xlsm"):
-        check_zip(data, limits, OOXML)
+        return check_zip(data, limits, OOXML, keeps_xml)
     elif kind == "xlsb":
         check_zip(data, limits, XLSB)
     elif kind == "ods":
@@ -37,3 +41,4 @@ def check(data: bytes, kind: str, limits: Limits = Limits()) -> None:
         raise unsafe_file("encrypted", limits)
     elif kind not in ("eml", "msg", "tnef", "csv", "html", "other"):
         raise ValueError(f"unknown kind {kind!r}")
+    return {}

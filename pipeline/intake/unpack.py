@@ -70,6 +70,8 @@ class Member:
     rejection: Rejection | None
     senders: tuple[str, ...] = ()
     notices: tuple[Rejection, ...] = ()
+    # the workbook's sheet parts as the guard inflated them, so the reader does not inflate them again
+    parts: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _reject(code: str, **params: object) -> Rejection:
@@ -134,9 +136,10 @@ class _Ctx:
     senders: tuple[str, ...] = ()
     passwords: Mapping[str, str] = field(default_factory=dict)
 
-    def member(self, path: str, data: bytes, kind: str, rejection: Rejection | None) -> Member:
+    def member(self, path: str, data: bytes, kind: str, rejection: Rejection | None,
+               parts: Mapping[str, bytes] | None = None) -> Member:
         """A Member found here, dated and attributed like its container."""
-        return Member(path, data, kind, self.email_date, self.mtime, rejection, self.senders)
+        return Member(path, data, kind, self.email_date, self.mtime, rejection, self.senders, parts=parts or {})
 
 
 _EPOCH = datetime.fromtimestamp(0, timezone.utc)
@@ -320,11 +323,11 @@ def _expand(display: str, data: bytes, ctx: _Ctx) -> Iterator[Member]:
         yield from _expand_decrypted(display, data, ctx)
     elif kind in CHECKED_KINDS:
         try:
-            check(data, kind, ctx.limits)
+            parts = check(data, kind, ctx.limits)
         except UnsafeFile as exc:
             yield ctx.member(display, data, kind, _from_unsafe(exc, data))
             return
-        yield ctx.member(display, data, kind, None)
+        yield ctx.member(display, data, kind, None, parts)
     elif kind == "csv":
         yield ctx.member(display, data, kind, _reject("csv-export"))
     elif kind == "html":

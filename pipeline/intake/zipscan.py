@@ -8,7 +8,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pipeline.intake.limits import (
     CONTAINER,
@@ -38,8 +38,19 @@ _OUT_CHUNK = 1 * MIB
 _IN_CHUNK = 256 * 1024
 
 
-def check_zip(data: bytes, limits: Limits, flavor: str) -> None:
-    """Run the archive checks shared by xlsx, xlsm, ods and plain zip containers."""
+def keeps_xml(name: str) -> bool:
+    """The parts of a workbook the reader needs after the guard: its sheets, workbook.xml and its relationships."""
+    return (name.startswith("xl/worksheets/") and name.endswith(".xml") and name.count("/") == 2) or \
+        name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
+def check_zip(data: bytes, limits: Limits, flavor: str,
+              keep: Callable[[str], bool] | None = None) -> dict[str, bytes]:
+    """Run the archive checks shared by xlsx, xlsm, ods and plain zip containers.
+
+    The parts `keep` names are returned as inflated while they were measured: the reader then
+    reads them from there, so that every part is inflated once for the guard and the reader.
+    """
     infos = _zip_infos(data, limits)
     declared_total = 0
     for info in infos:
@@ -57,10 +68,13 @@ def check_zip(data: bytes, limits: Limits, flavor: str) -> None:
 
     book = Book(flavor, limits)
     remaining = limits.max_total_uncompressed
+    kept: dict[str, bytes] = {}
     for info in infos:
-        produced = _measure_entry(data, info, limits, remaining, book)
+        wanted = keep is not None and keep(info.orig_filename)
+        produced = _measure_entry(data, info, limits, remaining, book, kept if wanted else None)
         remaining -= produced
     book.finish()
+    return kept
 
 
 def _zip_infos(data: bytes, limits: Limits) -> list[zipfile.ZipInfo]:
@@ -192,13 +206,14 @@ _REPEATS: dict[tuple[str, str, int, int, int, bytes], int] = {}
 _REPEATS_MAX = 256
 
 
-def _measure_entry(data: bytes, info: zipfile.ZipInfo, limits: Limits, remaining: int, book: Book) -> int:
+def _measure_entry(data: bytes, info: zipfile.ZipInfo, limits: Limits, remaining: int, book: Book,
+                   kept: dict[str, bytes] | None = None) -> int:
     """Inflate one entry for real, feeding its analyser; return the number of bytes it produced."""
     raw_len = info.compress_size
     ratio_cap = max(limits.ratio_min_entry_bytes, limits.max_ratio * max(raw_len, 1))
     cap = min(limits.max_entry_uncompressed, remaining, ratio_cap)
     key = None
-    if raw_len <= REPEAT_BYTES:
+    if raw_len <= REPEAT_BYTES and kept is None:  # a part the reader wants is inflated, not remembered
         # _entry_raw raises exactly what inflating would raise first for a bad local header.
         key = (book.flavor, info.orig_filename, info.compress_type, info.file_size, info.CRC,
                bytes(_entry_raw(data, info)))
@@ -207,21 +222,24 @@ def _measure_entry(data: bytes, info: zipfile.ZipInfo, limits: Limits, remaining
             if known > cap:
                 raise unsafe_file("zip-bomb")  # inflating would have stopped at the cap
             return known
-    produced = _inflate_entry(data, info, limits, cap, book, key)
+    produced = _inflate_entry(data, info, limits, cap, book, key, kept)
     return produced
 
 
 def _inflate_entry(data: bytes, info: zipfile.ZipInfo, limits: Limits, cap: int, book: Book,
-                   key: tuple[str, str, int, int, int, bytes] | None) -> int:
+                   key: tuple[str, str, int, int, int, bytes] | None, kept: dict[str, bytes] | None = None) -> int:
     """The measurement itself; remembers the success of an entry that needed no analysis under `key`."""
     exact = False
     while True:
         analyser = book.analyser_for(info.orig_filename, exact)
         produced = 0
         crc = 0
+        pieces: list[bytes] = []
         try:
             for chunk, last in inflate(data, info, cap):
                 produced += len(chunk)
+                if kept is not None:
+                    pieces.append(chunk)
                 if produced > info.file_size:
                     # More output than declared is the signature of a bomb that lies about its
                     # size; stop at once instead of inflating up to the generic cap.
@@ -239,6 +257,8 @@ def _inflate_entry(data: bytes, info: zipfile.ZipInfo, limits: Limits, cap: int,
         break
     if crc != info.CRC or produced != info.file_size:
         raise unsafe_file("corrupt-file", limits)
+    if kept is not None:
+        kept[info.orig_filename] = b"".join(pieces)
     if key is not None and (analyser is None or analyser.contributes_nothing()):
         if len(_REPEATS) >= _REPEATS_MAX:
             _REPEATS.pop(next(iter(_REPEATS)))

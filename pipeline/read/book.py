@@ -124,12 +124,13 @@ def _normalise(value: Any) -> Any:
 class Book:
     """A workbook opened from bytes; sheets are read on first use."""
 
-    def __init__(self, data: bytes, kind: str, engine: str = "calamine"):
+    def __init__(self, data: bytes, kind: str, engine: str = "calamine", parts: Mapping[str, bytes] | None = None):
         if engine not in ENGINES:
             raise ValueError(engine)
         if engine == "openpyxl" and kind not in ("xlsx", "xlsm"):
             engine = "calamine"  # openpyxl reads only OOXML
         self.data, self.kind, self.engine = data, kind, engine
+        self._given = parts or {}  # zip parts already inflated (by the guard), by part name
         self._rows: dict[str, list[list[Any]]] = {}
         self._formulas: dict[str, frozenset[str]] = {}
         self._texts: dict[str, dict[str, str]] = {}
@@ -171,7 +172,16 @@ class Book:
     @cached_property
     def _parts(self) -> dict[str, bytes]:
         """The XML of every sheet of an .xlsx/.xlsm, by sheet name ({} for other kinds)."""
-        return _sheet_parts(self.data) if self.kind in ("xlsx", "xlsm") else {}
+        if self.kind not in ("xlsx", "xlsm"):
+            return {}
+        if "xl/workbook.xml" in self._given and "xl/_rels/workbook.xml.rels" in self._given:
+            try:
+                targets = _targets(self._given["xl/workbook.xml"], self._given["xl/_rels/workbook.xml.rels"])
+                if all(part in self._given for part in targets.values()):
+                    return {name: self._given[part] for name, part in targets.items()}
+            except Exception:  # noqa: BLE001  parts the guard let through but cannot be parsed: read the zip
+                pass
+        return _sheet_parts(self.data)
 
     @cached_property
     def _formula_parts(self) -> dict[str, bytes]:
@@ -429,8 +439,13 @@ def _sheet_targets(zf: zipfile.ZipFile) -> dict[str, str]:
     Both are the same in every workbook made from one template, so their parses are remembered
     (failures are not, and are raised in the same order as ever: workbook.xml first).
     """
-    sheets = _workbook_sheets(zf.read("xl/workbook.xml"))
-    targets = _relationship_targets(zf.read("xl/_rels/workbook.xml.rels"))
+    return _targets(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
+
+
+def _targets(workbook: bytes, rels: bytes) -> dict[str, str]:
+    """Sheet name -> its part, from the bytes of workbook.xml and its relationships."""
+    sheets = _workbook_sheets(workbook)
+    targets = _relationship_targets(rels)
     out = {}
     for name, rid in sheets:
         target = targets.get(rid, "")
