@@ -227,6 +227,24 @@ class Registry:
             index.setdefault(variant, set()).add(code)
         return index
 
+    @cached_property
+    def _by_ends(self) -> dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]]:
+        """Names by the first letter of their first and of their last word.
+
+        A query matches a name only if its first word starts the name (a word, or the initials of
+        words from the first) and its last word ends it (the last word, or initials ending with
+        it): so only names under those letters need the full comparison, not the whole registry.
+        """
+        index: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
+        for code, variant in self._names:
+            index.setdefault((variant[0][0], variant[-1][0]), []).append((code, variant))
+        return index
+
+    def _loose(self, query: tuple[str, ...]) -> set[str]:
+        first, last = query[0][0], query[-1]
+        keys = {(first, last[0]), (first, last[-1])}
+        return {code for key in keys for code, name in self._by_ends.get(key, ()) if _matches(query, name)}
+
     def candidates(self, name: str) -> tuple[str, ...]:
         """Codes of every agency `name` may stand for (empty if none)."""
         query = words(name)
@@ -238,8 +256,7 @@ class Registry:
             # The query as written first; then without its kind words ("UBND huyện X" -> "X")
             # so that a bare alias such as "Krông Pắk" still matches.
             for variant in sorted(set(_variants(query)), key=len, reverse=True):
-                found = set(self._exact.get(variant, ())) or {
-                    code for code, name in self._names if _matches(variant, name)}
+                found = set(self._exact.get(variant, ())) or (self._loose(variant) if variant else set())
                 if found or not variant:
                     break
             self._cache[key] = tuple(sorted(found))
