@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,7 +40,7 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="vi-VN")
                 page.goto(url)
                 page.wait_for_selector("table.board", timeout=60_000)
-                page.wait_for_function("document.getElementById('job').dataset.running === ''", timeout=60_000)
+                expect(page.locator("#job")).to_have_attribute("data-running", "", timeout=60_000)
                 time.sleep(0.5)
                 page.screenshot(path=str(out / "web-bang-theo-doi.png"))
                 page.goto(f"{base}/nam/2015/don-vi/TUPHAP")

@@ -179,3 +179,47 @@ def test_agency_page_data_of_the_sample(sample: Workspace, sample_check: cycle.C
 
 def test_the_sample_workspace_is_untouched() -> None:
     assert not (ROOT / "inbox" / "2015" / ".baocao-tai-len").exists()
+
+
+def test_the_desk_checks_in_the_background_and_follows_the_inbox(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from conftest import desk_workspace
+    from pipeline.web import desk as desk_module
+    from pipeline.web.desk import Desk
+
+    monkeypatch.setattr(desk_module, "_WATCH_EVERY", 0.0)
+    root = desk_workspace(tmp_path / "ws", ("YTE_so-y-te_2015.xlsx",))
+    desk = Desk(root, 2015, workers=1)
+    desk.request_check(2015)
+    desk.request_check(2015)  # asked again while running: one more check after it, not one each
+    desk.request_check(2015)
+    assert desk.wait_idle(120)
+    first = desk.snapshot(2015)
+    assert first is not None and first.files_written and len(first.result.outcomes) == 1
+    assert desk.last() is not None and desk.last().outcome == "ok"  # type: ignore[union-attr]
+    desk.look(2015)  # nothing changed: no new check
+    assert desk.running() is None
+    # a file saved into the inbox from Explorer: the desk sees it and checks again
+    shutil.copy(ROOT / "inbox" / "2015" / "NOIVU_so-noi-vu_2015.xlsx", root / "inbox" / "2015")
+    desk.look(2015)
+    assert desk.wait_idle(120)
+    second = desk.snapshot(2015)
+    assert second is not None and len(second.result.outcomes) == 2 and second.version > first.version
+    # a broken registry: the check fails with the officer's message, the board keeps the last result,
+    # and the desk does not retry until the files change again
+    registry = root / "plan" / "agencies.csv"
+    good = registry.read_bytes()
+    registry.write_bytes(b"code,name\n")
+    desk.look(2015)
+    assert desk.wait_idle(120)
+    failed = desk.last()
+    assert failed is not None and failed.outcome == "error" and "agencies.csv" in failed.message
+    assert desk.snapshot(2015) == second
+    desk.look(2015)
+    assert desk.running() is None and desk.last() == failed
+    registry.write_bytes(good)
+    desk.look(2015)
+    assert desk.wait_idle(120)
+    assert desk.last() is not None and desk.last().outcome == "ok"  # type: ignore[union-attr]

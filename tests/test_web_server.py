@@ -185,3 +185,35 @@ def test_a_broken_settings_file_is_said_at_start(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("Lỗi: ") and "baocao.toml" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_at_once_stops_the_desk_cleanly(tmp_path: Path) -> None:
+    running = start_desk(desk_workspace(tmp_path / "ws", ("YTE_so-y-te_2015.xlsx",)))
+    assert running.stop() == 0  # SIGINT right after the address, while the first check runs
+    err = running.stderr.read_text(encoding="utf-8")
+    assert "Đã dừng trang làm việc." in err and "Traceback" not in err
+
+
+def test_another_address_is_served_only_when_asked_with_a_warning(tmp_path: Path) -> None:
+    import http.client
+    import signal
+    import subprocess
+    import sys
+
+    root = desk_workspace(tmp_path / "ws", ())
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "-w", str(root), "web", "--no-browser", "--host",
+                                "127.0.0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.2:")
+        port = int(url.split(":")[2].split("/")[0])
+        conn = http.client.HTTPConnection("127.0.0.2", port, timeout=30)
+        conn.request("GET", "/nam/2015", headers={"Host": f"127.0.0.2:{port}"})
+        assert conn.getresponse().status == 403  # still the token
+        conn.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "Cảnh báo: trang làm việc mở cho mọi máy" in err and "Traceback" not in err

@@ -140,7 +140,7 @@ class Desk:
         self._last: JobState | None = None
         self._wanted: list[int] = []  # years whose check was asked for while a step ran
         self._looked: dict[int, float] = {}
-        self._problem_sigs: dict[int, Signature] = {}
+        self._failed: dict[int, Signature] = {}  # what the inbox and settings were when a year's check failed
         self._ids = 0
         self._version = 0
         self._thread: threading.Thread | None = None
@@ -201,9 +201,8 @@ class Desk:
                 return
             self._looked[year] = now
             snap = self._snapshots.get(year)
-            known = snap.signature if snap else None
-            if snap is None and year in self._problems:
-                known = self._problem_sigs.get(year)
+            # after a failed check, only a change of the files looks again (no retry loop on a broken settings file)
+            known = self._failed.get(year, snap.signature if snap else None)
         if known is None or signature(self.root, year) != known:
             self.request_check(year)
 
@@ -253,6 +252,7 @@ class Desk:
             version = old.version if same and old is not None else self._version
             self._snapshots[result.year] = Snapshot(result.year, ws, result, dt.datetime.now(), version, sig, written)
             self._problems.pop(result.year, None)
+            self._failed.pop(result.year, None)
 
     def _work(self, kind: str, year: int) -> None:
         started = time.monotonic()
@@ -270,12 +270,11 @@ class Desk:
         except BaocaoError as exc:
             outcome, message = "error", f"Lỗi: {exc}"
             if kind == CHECK:
-                with self._lock:
-                    if year not in self._snapshots:
-                        self._problems[year] = str(exc)
-                        self._problem_sigs[year] = signature(self.root, year)
+                self._failed_check(year, str(exc))
         except Exception:
             outcome, message = "error", log_unexpected()
+            if kind == CHECK:
+                self._failed_check(year, message)
         with self._lock:
             if self._job is not None:
                 self._last = dataclasses.replace(self._job, running=False, outcome=outcome, message=message,
@@ -286,6 +285,13 @@ class Desk:
                 self._start_locked(CHECK, following)
             else:
                 self._idle.notify_all()
+
+    def _failed_check(self, year: int, why: str) -> None:
+        sig = signature(self.root, year)
+        with self._lock:
+            self._failed[year] = sig
+            if year not in self._snapshots:
+                self._problems[year] = why
 
     def _check(self, year: int) -> str:
         sig = signature(self.root, year)

@@ -18,6 +18,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -37,6 +38,7 @@ from pipeline.workspace.outbox import Busy
 from pipeline.workspace.settings import load_settings
 
 MAX_REASON = 500
+MAX_FORM = 16 * 1024
 _MEDIA = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
           ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
           ".eml": "message/rfc822", ".csv": "text/csv", ".zip": "application/zip"}
@@ -230,7 +232,7 @@ class Pages:
 
     async def decide(self, request: Request) -> Response:
         year = _year(request)
-        form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+        form = await _small_form(request)
         action, file = str(form.get("action", "")), str(form.get("file", ""))
         reason = " ".join(str(form.get("reason", "")).split())[:MAX_REASON]
         back = str(form.get("back", ""))
@@ -276,7 +278,7 @@ class Pages:
 
     async def start(self, request: Request, kind: str) -> Response:
         year = _year(request)
-        form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
+        form = await _small_form(request)
         back = str(form.get("back", ""))
         back = back if back.startswith(f"/nam/{year}") else urls.board(year)
         if kind == "check":
@@ -331,6 +333,14 @@ class Pages:
         name = f"bieu-mau-{year}.zip"
         return Response(buffer.getvalue(), media_type="application/zip",
                         headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"})
+
+
+async def _small_form(request: Request) -> FormData:
+    """The fields of a button's or a decision's form; anything larger is no form of the desk's."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_FORM:
+        raise HTTPException(400)
+    return await request.form(max_files=0, max_fields=10, max_part_size=MAX_FORM)
 
 
 async def _threaded(fn: Any, *args: Any) -> None:

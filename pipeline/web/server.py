@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import threading
 import webbrowser
@@ -60,6 +61,15 @@ def serve(root: Path, year: int | None, host: str, port: int, open_browser: bool
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=3,
                             server_header=False)
     server = uvicorn.Server(config)
+
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    # Ctrl-C at any moment, even before uvicorn's own handlers are in place (asyncio would otherwise take the
+    # first one for itself), ends the desk: uvicorn sees should_exit and shuts down cleanly.
+    with contextlib.suppress(ValueError):  # only the main thread may set handlers
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
     try:
         server.run(sockets=[sock])
     finally:

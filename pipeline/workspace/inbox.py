@@ -140,7 +140,10 @@ class InboxWriter:
             except OSError:
                 if os.name != "nt":
                     raise
-                os.rename(self._temp, self.folder / name)  # no hard links on this disk; Windows' rename never replaces
+                try:  # no hard links on this disk (FAT, exFAT): Windows' rename never replaces a file either
+                    os.rename(self._temp, self.folder / name)
+                except FileExistsError:
+                    continue
             return name
         raise OSError("no free name")
 
