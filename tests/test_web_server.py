@@ -217,3 +217,26 @@ def test_another_address_is_served_only_when_asked_with_a_warning(tmp_path: Path
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0
     assert "Cảnh báo: trang làm việc mở cho mọi máy" in err and "Traceback" not in err
+
+
+def test_choosing_a_version_makes_it_the_counted_file(desk: Desk) -> None:
+    name, data = filled_return("YTE", day="2015-11-02")  # an earlier version than the one in the inbox
+    body, kind = multipart([("YTE ban dau.xlsx", data)])
+    assert desk.post("/nam/2015/tai-len", body, kind, accept="application/json")[0] == 200
+    desk.wait()
+    page = desk.request("GET", "/nam/2015/don-vi/YTE")[2].decode()
+    assert "Dùng bản này để tổng hợp…" in page
+    form = "action=choose&file=YTE+ban+dau.xlsx&reason=B%E1%BA%A3n+ch%C3%ADnh+th%E1%BB%A9c&back=/nam/2015/don-vi/YTE"
+    assert desk.post("/nam/2015/quyet-dinh", form.encode(), "application/x-www-form-urlencoded")[0] == 303
+    data_toml = tomllib.loads((desk.root / "decisions.toml").read_text(encoding="utf-8"))
+    assert data_toml["choose"] == [{"year": 2015, "file": "YTE ban dau.xlsx", "reason": "Bản chính thức"}]
+    desk.wait()
+    board = desk.request("GET", "/nam/2015")[2].decode()
+    row = board.split('data-code="YTE"')[1].split("</tr>")[0]
+    assert "YTE ban dau.xlsx" in row  # the chosen version counts now
+    check_book = desk.root / "outbox" / "2015" / "kiem-tra" / "kiem-tra-2015.xlsx"
+    import openpyxl
+
+    texts = [str(c.value) for ws in openpyxl.load_workbook(check_book, read_only=True).worksheets
+             for r in ws.iter_rows() for c in r if c.value]
+    assert any("Bản chính thức" in t for t in texts)  # the decision is in the check workbook, as from Notepad
