@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli import check, codes, generate, init, plan, report  # noqa: F401  (each registers its commands)
+from pipeline.cli import check, codes, generate, init, plan, report, web  # noqa: F401  (each registers its commands)
 from pipeline.cli.app import cli
 from pipeline.model.errors import BaocaoError
 
