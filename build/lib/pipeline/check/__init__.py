@@ -1,1 +1,0 @@
-"""Each returned file identified and checked into findings, one outcome per file, agencies' reporting state."""

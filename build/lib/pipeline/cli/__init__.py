@@ -1,1 +1,0 @@
-"""The `baocao` command: thin click commands over `pipeline.cycle`."""

@@ -1,1 +1,0 @@
-"""The counted submissions merged into tables and the counts the report speaks of."""

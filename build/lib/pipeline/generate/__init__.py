@@ -1,1 +1,0 @@
-"""Submission workbooks for every agency, filled from the master template, with request e-mails."""

@@ -1,1 +1,0 @@
-"""The vocabulary of the cycle: plan, agencies, assignments, the workbook layout, submissions and findings."""

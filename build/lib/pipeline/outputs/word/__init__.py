@@ -1,1 +1,0 @@
-"""The Word report: context from the consolidated tables, rendered into the editable template."""

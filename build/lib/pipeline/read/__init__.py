@@ -1,1 +1,0 @@
-"""Workbook bytes to cells with addresses; cell values parsed; legacy Vietnamese encodings converted."""

@@ -1,1 +1,0 @@
-"""The officer's own files: settings, the registers, the officer's decisions, and the one atomic writer."""
