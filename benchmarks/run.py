@@ -285,11 +285,9 @@ def case_phases(ws: Path) -> dict[str, Any]:
 
     stages.wrap(report, "run_check", "report: check earlier years again (check.run_check)")
     stages.wrap(report, "summarise", "report: summarise (consolidate.py)")
-    from pipeline.outputs.chart import ChartRenderer
+    import pipeline.outputs.word.charts as charts
 
-    stages.wrap(ChartRenderer, "__init__", "report: start the chart's helper process (pipeline/chart.py)")
-    stages.wrap(ChartRenderer, "render", "report: chart, waiting for the helper (matplotlib; pipeline/chart.py)")
-    stages.wrap(ChartRenderer, "close", "report: stop the chart's helper (pipeline/chart.py)")
+    stages.wrap(charts, "chart_parts", "report: native Word charts (outputs/word/charts.py)")
     stages.wrap(summary, "write_summary_workbook", "report: summary workbook (summary_workbook.py)")
     stages.wrap(context, "build_context", "report: context (report_context.py)")
     stages.wrap(word, "render_report", "report: Word document (word_report.py)")
