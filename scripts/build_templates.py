@@ -618,7 +618,7 @@ def _configure_styles(doc: DocumentObject) -> None:
     fmt.space_before = Pt(6)
     fmt.space_after = Pt(0)
     fmt.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
-    fmt.line_spacing = 1.15
+    fmt.line_spacing = 1.1
     fmt.widow_control = True
 
     for name, italic in (("Heading 1", False), ("Heading 2", False), ("Heading 3", True)):
@@ -630,7 +630,7 @@ def _configure_styles(doc: DocumentObject) -> None:
         hfmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         hfmt.first_line_indent = FIRST_LINE_INDENT
         hfmt.space_before = Pt(6)
-        hfmt.space_after = Pt(6)
+        hfmt.space_after = Pt(0)
         hfmt.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
         hfmt.line_spacing = 1.15
         hfmt.keep_with_next = True

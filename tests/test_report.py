@@ -302,3 +302,91 @@ def test_rendered_report_is_short_with_figures_on_page_one(built, tmp_path: Path
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
                    check=True, timeout=120)
     assert next(tmp_path.glob("page*.png")).stat().st_size > 20_000
+    # the rule under the trích yếu, measured on the page: 1/3 to 1/2 of the subject's longest line
+    subprocess.run(["pdftoppm", "-gray", "-r", "150", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "gray")],
+                   check=True, timeout=120)
+    rule, line = _subject_rule(next(tmp_path.glob("gray*.pgm")).read_bytes())
+    assert 1 / 3 <= rule / line <= 1 / 2, (rule, line)
+
+
+def _subject_rule(pgm: bytes) -> tuple[int, int]:
+    """(rule length, longest text line above it) in pixels: the second long solid line of page 1 is that rule."""
+    fields = pgm.split(maxsplit=4)
+    width, height, pixels = int(fields[1]), int(fields[2]), fields[4]
+    spans: list[tuple[int, int, int] | None] = []  # (first dark x, last dark x, dark count) per row
+    for y in range(height):
+        row = pixels[y * width:(y + 1) * width]
+        dark = [x for x in range(width) if row[x] < 140]
+        spans.append((dark[0], dark[-1], len(dark)) if dark else None)
+    rules = [y for y, s in enumerate(spans) if s and s[2] > width // 10 and s[2] >= 0.97 * (s[1] - s[0] + 1)]
+    below_motto = [y for y in rules if y > rules[0] + 20]  # the motto's rule comes first
+    y = below_motto[0]
+    rule = spans[y][1] - spans[y][0] + 1  # type: ignore[index]
+    top = y - 1
+    while top > 0 and spans[top] is None:
+        top -= 1
+    widest = 0
+    while top > 0 and y - top < 300:  # the subject's lines, up to the blank above "BÁO CÁO"
+        band = []
+        while top > 0 and spans[top] is not None:
+            band.append(spans[top])
+            top -= 1
+        widest = max(widest, max(s[1] for s in band if s) - min(s[0] for s in band if s))  # type: ignore[misc]
+        gap = top
+        while top > 0 and spans[top] is None:
+            top -= 1
+        if gap - top > 15:  # a wider gap: the title "BÁO CÁO" is above
+            break
+    return rule, widest
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    pages = []
+    for i in range(1, 200):
+        done = subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True,
+                              text=True, timeout=60)
+        if done.returncode != 0 or not done.stdout.strip():
+            break
+        pages.append(done.stdout)
+    return pages
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice không có trên máy")
+def test_ten_thousand_rows_beyond_the_plan_keep_the_body_short(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One agency sends 10,000 rows of "Hoạt động khác" and long opinions: counted and summed, listed in the workbook."""
+    import dataclasses
+
+    import pandas as pd
+
+    from pipeline.outputs.word.context import build_context
+    from pipeline.outputs.word.render import render_report
+
+    ws, result = built
+    summary = result.summary
+    one = summary.merged.others.iloc[0].to_dict()
+    flood = pd.DataFrame.from_records([{**one, "agency": "YTE", "content": f"Hoạt động truyền thông số {i}",
+                                        "people": float(i % 97), "money_other": 0.5, "row": 6 + i}
+                                       for i in range(10_000)])
+    general = summary.merged.general
+    import random
+
+    rng = random.Random(13)
+    vocabulary = ("kinh phí", "đào tạo", "thiết bị", "truyền thông", "kiểm tra", "hướng dẫn", "biên chế", "phần mềm",
+                  "hội nghị", "khen thưởng", "dữ liệu", "giám sát", "cơ sở", "nhân lực", "văn bản", "quy trình")
+    opinions = pd.DataFrame.from_records([{**general.iloc[0].to_dict(), "field": "proposals",
+                                           "text": "Đề nghị " + " ".join(rng.sample(vocabulary, 6))}
+                                          for i in range(300)])
+    merged = dataclasses.replace(summary.merged, others=pd.concat([summary.merged.others, flood], ignore_index=True),
+                                 general=pd.concat([general, opinions], ignore_index=True))
+    big = dataclasses.replace(summary, merged=merged)
+    context = build_context(ws, big, list(result.history))
+    out = tmp_path / "big.docx"
+    render_report(ws.settings.templates_dir / "bao_cao.docx", context, out)
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(out)], check=True, capture_output=True, timeout=300)
+    pages = _pdf_pages(tmp_path / "big.pdf")
+    body = next(i for i, p in enumerate(pages, start=1) if "Nơi nhận" in p)
+    assert body <= 8, f"body is {body} pages"
+    text = " ".join("\n".join(pages).split())
+    assert "10.013 hoạt động khác" in text and "trang “Hoạt động khác” của bảng tổng hợp" in text
+    assert "ý kiến khác" in text  # the opinions beyond the first five are counted, not printed

@@ -49,3 +49,9 @@ def test_copies_are_one_group_naming_every_agency_once() -> None:
     assert groups[0].text == DISTINCT[5]  # the wording most agencies wrote
     assert groups[0].agencies == ("A", "B", "X0", "X1", "X2", "X3")
     assert group_texts([("A", "  "), ("B", "")]) == []
+
+
+def test_texts_with_different_figures_stay_apart() -> None:
+    items = [("A", "Tổ chức 3 lớp tập huấn cho 120 lượt cán bộ."), ("B", "Tổ chức 5 lớp tập huấn cho 120 lượt cán bộ."),
+             ("C", "Tổ chức 3 lớp tập huấn cho 120 lượt cán bộ")]
+    assert [g.agencies for g in group_texts(items)] == [("A", "C"), ("B",)]

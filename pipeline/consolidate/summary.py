@@ -74,30 +74,34 @@ def _rank(status: Any) -> int:
     return _RANK.get(Status(status), 0) if isinstance(status, str) and status else 0
 
 
-def counts(part: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Per `by` (e.g. activity_id), for each role: agencies assigned / reported / implemented / not arising / not started."""
-    import pandas as pd
+def count_by(part: pd.DataFrame, key: str) -> dict[str, dict[str, int]]:
+    """Per `key` (e.g. activity_id), for each role: agencies assigned / reported / implemented / not arising / not started.
 
-    columns = [f"{p}_{k}" for p in ROLE_PREFIX.values() for k in COUNT_KEYS]
-    if not len(part):
-        return pd.DataFrame(columns=[*by, *columns])
-    ranks = part.assign(rank=part["status"].map(_rank)).groupby([*by, "role", "agency"], sort=False)["rank"].max()
-    best = ranks.reset_index()
-    best = best.assign(assigned=1, reported=best["rank"] > 0, implemented=best["rank"] >= 3,
-                       not_arising=best["rank"] == 1, not_started=best["rank"] == 2)
-    per = best.groupby([*by, "role"], sort=False)[list(COUNT_KEYS)].sum().reset_index()
-    out = per.pivot_table(index=by, columns="role", values=list(COUNT_KEYS), fill_value=0, aggfunc="sum")
-    out.columns = [f"{ROLE_PREFIX[Role(pair[1])]}_{pair[0]}" for pair in out.columns.to_list()]
-    wide: pd.DataFrame = out.reindex(columns=columns, fill_value=0).astype(int).reset_index()
-    return wide
+    Plain Python over the records: a few hundred assignments, where pandas' per-call overhead costs 50x more.
+    """
+    best: dict[tuple[str, str, str], int] = {}
+    for k, role, agency, status in part[[key, "role", "agency", "status"]].itertuples(index=False, name=None):
+        at = (str(k), str(role), str(agency))
+        best[at] = max(best.get(at, 0), _rank(status))
+    out: dict[str, dict[str, int]] = {}
+    for (k, role, _), rank in best.items():
+        row = out.setdefault(k, {f"{p}_{c}": 0 for p in ROLE_PREFIX.values() for c in COUNT_KEYS})
+        prefix = ROLE_PREFIX[Role(role)]
+        row[f"{prefix}_assigned"] += 1
+        row[f"{prefix}_reported"] += rank > 0
+        row[f"{prefix}_implemented"] += rank >= 3
+        row[f"{prefix}_not_arising"] += rank == 1
+        row[f"{prefix}_not_started"] += rank == 2
+    return out
 
 
 def overall_counts(part: pd.DataFrame) -> dict[str, int]:
     """Distinct agencies: assigned anything, reported anything, implemented anything."""
-    if not len(part):
-        return {k: 0 for k in ("assigned", "reported", "implemented")}
-    best = part.assign(rank=part["status"].map(_rank)).groupby("agency")["rank"].max()
-    return {"assigned": int(len(best)), "reported": int((best > 0).sum()), "implemented": int((best >= 3).sum())}
+    best: dict[str, int] = {}
+    for agency, status in part[["agency", "status"]].itertuples(index=False, name=None):
+        best[str(agency)] = max(best.get(str(agency), 0), _rank(status))
+    return {"assigned": len(best), "reported": sum(1 for r in best.values() if r > 0),
+            "implemented": sum(1 for r in best.values() if r >= 3)}
 
 
 def _participation(ws: Workspace, year: int, rows: pd.DataFrame) -> pd.DataFrame:
@@ -111,35 +115,56 @@ def _participation(ws: Workspace, year: int, rows: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame.from_records(records, columns=["year", "activity_id", "agency", "role", "status"])
 
 
-def _activity_status(ws: Workspace, activity_id: str, part: pd.DataFrame) -> tuple[str, str]:
-    """(status, source): the first real lead's status; when the only lead is a whole level, the local units'."""
-    activity = ws.plan.activity(activity_id)
-    mine = part[part["activity_id"] == activity_id]
-    leads = [c for c in activity.leads if not ws.registry.get(c).covers]
-    if leads:
-        got = mine[(mine["agency"] == leads[0]) & (mine["role"] == Role.LEAD)]["status"].dropna()
-        got = got[got != Status.NOT_APPLICABLE]
-        return (str(got.iloc[-1]) if len(got) else str(Status.NOT_REPORTED)), "lead"
-    local = [Status(s) for s in mine[mine["role"] == Role.LOCAL]["status"].dropna()]
-    told = [s for s in local if s != Status.NOT_APPLICABLE]
-    if not local:
-        return str(Status.NOT_REPORTED), "local"
-    if not told:
-        return str(Status.NOT_APPLICABLE), "local"
-    if all(s == Status.DONE for s in told):
-        return str(Status.DONE), "local"
-    if any(s.implemented for s in told):
-        return str(Status.IN_PROGRESS), "local"
-    return str(Status.NOT_STARTED), "local"
+def _statuses(ws: Workspace, ids: list[str], part: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """(status, source) per activity: the first real lead's status; when the only lead is a whole level, the
+    local units' (all done: done; any implementing: in progress; all not started: not started)."""
+    reported: dict[str, list[tuple[str, str, Status]]] = {}
+    for aid, agency, role, status in part[["activity_id", "agency", "role", "status"]].itertuples(index=False,
+                                                                                                  name=None):
+        if isinstance(status, str) and status:
+            reported.setdefault(str(aid), []).append((str(agency), str(role), Status(status)))
+    out = {}
+    for activity_id in ids:
+        activity = ws.plan.activity(activity_id)
+        mine = reported.get(activity_id, [])
+        leads = [c for c in activity.leads if not ws.registry.get(c).covers]
+        if leads:
+            got = [s for a, r, s in mine if a == leads[0] and r == Role.LEAD and s != Status.NOT_APPLICABLE]
+            out[activity_id] = (str(got[-1]) if got else str(Status.NOT_REPORTED)), "lead"
+            continue
+        local = [s for _, r, s in mine if r == Role.LOCAL]
+        told = [s for s in local if s != Status.NOT_APPLICABLE]
+        if not local:
+            status = Status.NOT_REPORTED
+        elif not told:
+            status = Status.NOT_APPLICABLE
+        elif all(s == Status.DONE for s in told):
+            status = Status.DONE
+        elif any(s.implemented for s in told):
+            status = Status.IN_PROGRESS
+        else:
+            status = Status.NOT_STARTED
+        out[activity_id] = str(status), "local"
+    return out
+
+
+def _sums(frame: pd.DataFrame, key: str) -> dict[str, dict[str, float]]:
+    """Figures summed per `key` (blank cells count as nothing)."""
+    out: dict[str, dict[str, float]] = {}
+    for k, *values in frame[[key, *FIGURES]].itertuples(index=False, name=None):
+        mine = out.setdefault(str(k), dict.fromkeys(FIGURES, 0.0))
+        for name, v in zip(FIGURES, values):
+            if isinstance(v, (int, float)) and v == v:
+                mine[name] += float(v)
+    return out
 
 
 def _activity_frame(ws: Workspace, ids: list[str], part: pd.DataFrame, rows: pd.DataFrame,
                     states: dict[str, str], status_of: dict[str, tuple[str, str, int]]) -> pd.DataFrame:
     import pandas as pd
 
-    sums = rows.groupby("activity_id")[list(FIGURES)].sum().to_dict("index") if len(rows) else {}
-    table: dict[Any, dict[Any, Any]] = counts(part, ["activity_id"]).set_index("activity_id").to_dict("index") \
-        if len(part) else {}
+    sums = _sums(rows, "activity_id")
+    table = count_by(part, "activity_id")
     empty: dict[str, int] = {f"{p}_{k}": 0 for p in ROLE_PREFIX.values() for k in COUNT_KEYS}
     records = []
     for activity_id in ids:
@@ -168,16 +193,20 @@ def summarise(ws: Workspace, check: CheckResult) -> YearSummary:
     part = _participation(ws, year, rows)
     states = {a.agency: str(a.state) for a in check.agencies}
     ids = [a.id for a in ws.plan.active(year)]
-    status_of = {i: (*_activity_status(ws, i, part), year) for i in ids}
+    status_of = {i: (status, source, year) for i, (status, source) in _statuses(ws, ids, part).items()}
     activities = _activity_frame(ws, ids, part, rows, states, status_of)
 
     by_path = {f.path: f for f in check.files}
-    mine = part.assign(rank=part["status"].map(_rank))
-    per_agency = mine.groupby("agency").agg(assigned=("rank", "size"), reported=("rank", lambda r: int((r > 0).sum())),
-                                            implemented=("rank", lambda r: int((r >= 3).sum())),
-                                            done=("rank", lambda r: int((r == 4).sum()))).to_dict("index")
-    sums = rows.groupby("agency")[list(FIGURES)].sum().to_dict("index") if len(rows) else {}
-    other_sums = merged.others.groupby("agency")[list(FIGURES)].sum().to_dict("index") if len(merged.others) else {}
+    per_agency: dict[str, dict[str, int]] = {}
+    for agency, status in part[["agency", "status"]].itertuples(index=False, name=None):
+        rank = _rank(status)
+        mine = per_agency.setdefault(str(agency), {"assigned": 0, "reported": 0, "implemented": 0, "done": 0})
+        mine["assigned"] += 1
+        mine["reported"] += rank > 0
+        mine["implemented"] += rank >= 3
+        mine["done"] += rank == 4
+    sums = _sums(rows, "agency")
+    other_sums = _sums(merged.others, "agency")
     agency_records = []
     for status in check.agencies:
         agency = ws.registry.get(status.agency)

@@ -80,7 +80,7 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
                               ("Khó khăn", 30), ("Đề xuất", 30), ("Văn bản, minh chứng", 20), ("Tệp nguồn", 36),
                               ("Trang", 10), ("Dòng", 6), ("Ô nguồn", 40)],
               [[_label(v) for v in r] for r in _records(detail, cols)],
-              ["int"] + ["text"] * 7 + ["int", "int", "money", "money"] + ["text"] * 5 + ["int", "text"])
+              ["year"] + ["text"] * 7 + ["int", "int", "money", "money"] + ["text"] * 5 + ["int", "text"])
 
         others = merged.others.assign(agency_name=merged.others["agency"].map(names))
         sheet = book.add_worksheet("Hoạt động khác")
@@ -90,7 +90,7 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
                               ("Kết quả", 45), ("Số hoạt động", 9), ("Lượt người", 10), ("KP NSNN (tr.đ)", 10),
                               ("KP khác (tr.đ)", 10), ("Ghi chú", 24), ("Tệp nguồn", 36), ("Trang", 12), ("Dòng", 6)],
               [[_label(v) for v in r] for r in _records(others, cols)],
-              ["int"] + ["text"] * 4 + ["int", "int", "money", "money"] + ["text"] * 3 + ["int"])
+              ["year"] + ["text"] * 4 + ["int", "int", "money", "money"] + ["text"] * 3 + ["int"])
 
         general = merged.general.assign(agency_name=merged.general["agency"].map(names),
                                         field_label=merged.general["field"].map(GENERAL_LABELS))
@@ -98,7 +98,7 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
         table(sheet, fmt, 0, [("Năm", 6), ("Đơn vị", 26), ("Nội dung", 30), ("Ý kiến của đơn vị", 90),
                               ("Tệp nguồn", 36), ("Ô", 6)],
               _records(general, ["year", "agency_name", "field_label", "text", "source_file", "cell"]),
-              ["int", "text", "text", "text", "text", "text"])
+              ["year", "text", "text", "text", "text", "text"])
 
         _reporting(book, fmt, ws, summary)
 
@@ -260,7 +260,8 @@ def _charts(book: Any, fmt: dict[str, Any], ws: Workspace, summary: YearSummary,
     bar.set_x_axis({"num_font": font, "num_format": "#,##0"})
     bar.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"name": "Times New Roman", "size": 9}})
     bar.set_legend({"position": "bottom", "font": font})
-    bar.set_size({"width": 620, "height": max(360, 24 * len(rows) + 110)})
+    # LibreOffice hides a label that would overlap the next: two wrapped lines of 9 pt need about 34 px a bar
+    bar.set_size({"width": 640, "height": max(360, 34 * len(rows) + 110)})
     sheet.insert_chart(0, 4, bar)
     sheet.set_column(0, 0, 24)
     sheet.set_column(1, 2, 13)

@@ -33,8 +33,9 @@ from pipeline.workspace.settings import NEEDED_TO_REPORT
 LOCAL_UNITS = {"huyen": "huyện, thị xã, thành phố", "xa": "xã, phường, đặc khu"}
 KIND_WORDS = {"so_nganh": "sở, ban, ngành", "cong_an": "sở, ban, ngành", "doan_the": "tổ chức chính trị - xã hội",
               "nhom": "cơ quan", **LOCAL_UNITS}
-SHORT_PAIR = 130  # characters: two notable results are quoted only when together they are this short
-MAX_ITEMS = 5  # groups of agencies' texts stated in the body; the rest are counted and left to the workbook
+SHORT_PAIR = 110  # characters: two notable results are quoted only when together they are this short
+MAX_ITEMS = 4  # groups of agencies' texts stated in the body; the rest are counted and left to the workbook
+MIN_ITEMS = 2  # statements of a single agency are printed only to reach this many
 MAX_NAMED = 3  # agencies named in full after a statement; more are counted by kind
 MAX_DETAILS = 8  # full variant: distinct results listed under an activity
 MAX_GROUPED = 2000  # distinct texts grouped by similarity; beyond that only exact repeats are merged
@@ -276,9 +277,9 @@ def _key_figures(ws: Workspace, words: Words, summary: YearSummary, label: str) 
     totals = summary.totals()
     lines = []
     if n:
-        parts = [f"{c[Status.DONE]} hoạt động đã hoàn thành ({pct(c[Status.DONE], n)})",
-                 f"{c[Status.IN_PROGRESS]} đang thực hiện ({pct(c[Status.IN_PROGRESS], n)})",
-                 f"{c[Status.NOT_STARTED]} chưa thực hiện ({pct(c[Status.NOT_STARTED], n)})"]
+        parts = [f"{c[Status.DONE]} hoạt động đã hoàn thành ({pct(c[Status.DONE], n)})"]
+        parts += [f"{c[s]} {word} ({pct(c[s], n)})" for s, word in ((Status.IN_PROGRESS, "đang thực hiện"),
+                                                                   (Status.NOT_STARTED, "chưa thực hiện")) if c[s]]
         if c[Status.NOT_APPLICABLE]:
             parts.append(f"{c[Status.NOT_APPLICABLE]} không phát sinh ({pct(c[Status.NOT_APPLICABLE], n)})")
         if c[Status.NOT_REPORTED]:
@@ -298,7 +299,7 @@ def _key_figures(ws: Workspace, words: Words, summary: YearSummary, label: str) 
     if len(others):
         o = {k: float(others[k].sum()) for k in FIGURES}
         lines.append(f"Ngoài Kế hoạch: {others['agency'].nunique()} cơ quan, đơn vị báo cáo thêm "
-                     f"{vn_number(len(others))} hoạt động khác ({figures_sentence(o)}).")
+                     f"{vn_number(len(others))} hoạt động khác, kinh phí {money(o['money_state'] + o['money_other'])}.")
     lines.append(_reporting_line(words, summary))
     return lines
 
@@ -346,9 +347,8 @@ def _direction(ws: Workspace, words: Words, summary: YearSummary, period: tuple[
                 docs.setdefault(fold(item), set()).add(agency)
     if docs:
         agencies = {a for who in docs.values() for a in who}
-        out.append(f"Các cơ quan, đơn vị đã ban hành văn bản chỉ đạo, triển khai và dẫn làm minh chứng cho kết quả: "
-                   f"{len(agencies)} cơ quan, đơn vị nêu {len(docs)} văn bản (kế hoạch, hướng dẫn, chương trình…); "
-                   "danh mục tại trang “Chi tiết” của bảng tổng hợp.")
+        out.append(f"Các cơ quan, đơn vị dẫn {len(docs)} văn bản làm minh chứng cho kết quả thực hiện "
+                   f"({len(agencies)} cơ quan, đơn vị); danh mục tại trang “Chi tiết” của bảng tổng hợp.")
     return out
 
 
@@ -606,13 +606,11 @@ def _shortcomings(words: Words, summary: YearSummary, found: list[Anomaly], note
     not_started = [a for a in acts if a["status"] == Status.NOT_STARTED]
     if not_started:
         out.append(f"Còn {len(not_started)} hoạt động chưa được triển khai theo báo cáo của cơ quan chủ trì: "
-                   + "; ".join(f"{words.ref(a['activity_id'])}, chủ trì: {words.name(a['lead'])}" for a in not_started)
-                   + ".")
+                   + _by_lead(words, not_started) + ".")
     missing = [a for a in acts if a["status"] == Status.NOT_REPORTED]
     if missing:
         out.append(f"{len(missing)} hoạt động chưa có báo cáo của cơ quan chủ trì nên chưa đánh giá được tiến độ: "
-                   + "; ".join(f"{words.ref(a['activity_id'])}, chủ trì: {words.name(a['lead'])}" for a in missing)
-                   + ".")
+                   + _by_lead(words, missing) + ".")
     for role, word in (("partner", "cơ quan phối hợp"), ("local", "địa phương")):
         low = [a for a in acts if int(a[f"{role}_assigned"]) >= 3
                and int(a[f"{role}_implemented"]) < LOW_SHARE * int(a[f"{role}_assigned"])]
@@ -621,10 +619,27 @@ def _shortcomings(words: Words, summary: YearSummary, found: list[Anomaly], note
             out.append(f"Sự tham gia của các {word} chưa đồng đều: ở {len(low)} hoạt động, chưa đến một nửa số {word} "
                        f"được giao đã triển khai (thấp nhất {int(worst[f'{role}_implemented'])}/"
                        f"{int(worst[f'{role}_assigned'])} ở hoạt động {words.ref(worst['activity_id'])}).")
-    # reporting discipline is stated once, in section I, and asked of the committee in section V
+    if period:
+        pending = [a for a in acts if a["status"] == Status.IN_PROGRESS]
+        if pending:
+            out.append(f"Đến năm {summary.year}, còn {len(pending)} hoạt động chưa hoàn thành (đang thực hiện): "
+                       + _by_lead(words, pending) + ".")
+        gaps = [a for a in summary.agencies.to_dict("records") if a["years_reported"] < a["years_expected"]]
+        if gaps:
+            out.append(f"{len(gaps)} cơ quan, đơn vị chưa gửi đủ báo cáo hằng năm theo quy định.")
+    # a year's reporting discipline is stated once, in section I, and asked of the committee in section V
     if not out:
-        out.append("Qua tổng hợp, chưa phát hiện tồn tại về tiến độ và chế độ báo cáo.")
+        out.append("Qua tổng hợp số liệu, không có hoạt động chưa thực hiện, thiếu báo cáo của cơ quan chủ trì hoặc "
+                   "có ít đơn vị tham gia.")
     return out
+
+
+def _by_lead(words: Words, acts: list[dict[Any, Any]]) -> str:
+    """'“…” (Khuyến nghị số 48), “…” (Khuyến nghị số 55) do Sở X chủ trì; “…” do Sở Y chủ trì'."""
+    leads: dict[str, list[str]] = {}
+    for a in acts:
+        leads.setdefault(str(a["lead"]), []).append(words.ref(str(a["activity_id"])))
+    return "; ".join(f"{', '.join(refs)} do {words.name(lead)} chủ trì" for lead, refs in leads.items())
 
 
 def _texts(summary: YearSummary, field: str) -> list[tuple[str, str]]:
@@ -641,11 +656,15 @@ def _grouped(words: Words, items: list[tuple[str, str]], exclude_self: bool = Tr
     """Similar statements once each, with who made them; at most MAX_ITEMS, the rest counted."""
     own = words.department_code
     groups = _group(items)
+    # what several agencies say first (at most MAX_ITEMS); a statement of one agency only while the list is short
+    shared = [g for g in groups if len(g.agencies) > 1][:MAX_ITEMS]
+    single = [g for g in groups if len(g.agencies) == 1][:max(0, MIN_ITEMS - len(shared))]
+    shown = [g for g in groups if g in shared or g in single]
     out = []
-    for g in groups[:MAX_ITEMS]:
+    for g in shown:
         who = [a for a in g.agencies if a != own]
         out.append(sentence(g.text)[:-1] + (f" ({words.who(who)})." if who else "."))
-    rest = groups[MAX_ITEMS:]
+    rest = [g for g in groups if g not in shown]
     more = (f"Ngoài ra còn {len(rest)} ý kiến khác của {words.who([a for g in rest for a in g.agencies])}; toàn văn "
             "tại trang “Ý kiến của đơn vị” của bảng tổng hợp.") if rest else ""
     return {"lines": out, "more": more}
@@ -684,10 +703,14 @@ def _directions(words: Words, summary: YearSummary) -> dict[str, Any]:
     pending = [a for a in acts if a["status"] in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.NOT_REPORTED)]
     own = []
     if pending:
-        own.append(f"Tập trung triển khai {len(pending)} hoạt động chưa hoàn thành, trước hết "
-                   f"{sum(1 for a in pending if a['status'] == Status.NOT_STARTED)} hoạt động chưa thực hiện; đôn đốc "
-                   "các cơ quan chủ trì, phối hợp và địa phương báo cáo đầy đủ, đúng hạn.")
+        idle = sum(1 for a in pending if a["status"] == Status.NOT_STARTED)
+        own.append(f"Tập trung triển khai {len(pending)} hoạt động chưa hoàn thành"
+                   + (f", trước hết {idle} hoạt động chưa thực hiện" if idle else "")
+                   + "; đôn đốc các cơ quan chủ trì, phối hợp và địa phương báo cáo đầy đủ, đúng hạn.")
     grouped = _grouped(words, _texts(summary, "directions"))
+    if not own and not grouped["lines"]:
+        own.append(f"Tiếp tục triển khai các hoạt động của Kế hoạch theo tiến độ giai đoạn {words.plan.start_year}-"
+                   f"{words.plan.end_year}; đôn đốc các cơ quan, đơn vị báo cáo đầy đủ, đúng hạn.")
     return {"own": own, "lines": grouped["lines"], "more": grouped["more"]}
 
 

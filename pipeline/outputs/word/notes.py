@@ -31,7 +31,7 @@ def note_text(ws: Workspace, a: Anomaly) -> str:
                 "chạy lại lệnh báo cáo.")
     if a.kind == "regression":
         return (f"Cần rà soát: năm {a.get('year_before')} cơ quan chủ trì ({name}) báo cáo "
-                f"“{Status(a.get('before')).label}”, năm nay báo cáo “{Status(a.get('after')).label}”. Tình trạng lùi "
+                f"“{Status(a.get('before')).label}”, năm {a.get('year')} báo cáo “{Status(a.get('after')).label}”. Tình trạng lùi "
                 "thường do ghi nhầm; đề nghị xác minh.")
     if a.kind == "money-outlier":
         return (f"Cần rà soát: {name} ({Role(a.get('role')).label.lower()}) báo cáo kinh phí "

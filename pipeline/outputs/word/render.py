@@ -30,6 +30,7 @@ REQUIRED_KEYS = (
 )
 SUBJECT_RULE_SHARE = 0.4  # Nghị định 30: the rule under the trích yếu is 1/3 to 1/2 of its line; aim between
 COMMENT_AUTHOR = "baocao"
+BOLD_FACTOR = 1.12
 
 # XML 1.0 forbids these; one stray control character from a pasted Excel cell would make
 # Word refuse the whole file. \t and \n are kept (docxtpl turns them into tab / line break).
@@ -127,8 +128,12 @@ def _place_charts(document: Any, charts: list[dict[str, Any]]) -> None:
 
 
 def _text_width_mm(text: str, size_pt: float = 14.0) -> float:
-    """Rough width of bold Times New Roman text: average advance widths by kind of character."""
-    em = size_pt * 0.3528  # mm per em
+    """Rough width of bold Times New Roman text: average advance widths by kind of character.
+
+    Calibrated on the sample's trích yếu rendered by LibreOffice at 150 dpi: the widths below times
+    BOLD_FACTOR came within 2 % of the measured 161 mm line.
+    """
+    em = size_pt * 0.3528 * BOLD_FACTOR  # mm per em
     total = 0.0
     for ch in text:
         if ch == " ":

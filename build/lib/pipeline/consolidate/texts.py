@@ -6,6 +6,8 @@ Indel similarity (`fuzz.ratio`, 0-100) after folding case, punctuation and spaci
 sample's 2014-2016 texts: sentences of different meaning score at most 51, edited copies (a word
 added or dropped, "Đề nghị"/"Kiến nghị", "UBND"/"Ủy ban nhân dân", a missing full stop) 86-97.
 THRESHOLD sits in that gap, nearer the copies' side so two different proposals are never merged.
+Texts whose numbers differ ("tập huấn 3 lớp", "tập huấn 5 lớp") are never merged: a figure is never
+attributed to an agency that did not write it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 THRESHOLD = 75.0
 _PUNCT = re.compile(r"[^\w\s]")
 _SPACE = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,10 @@ def group_texts(items: Iterable[tuple[str, str]], threshold: float = THRESHOLD) 
     members: dict[str, list[str]] = {}
     for key in keys:
         best, score = None, threshold
+        numbers = _DIGITS.findall(key)
         for founder in founders:
+            if _DIGITS.findall(founder) != numbers:
+                continue
             s = fuzz.ratio(key, founder, score_cutoff=score)
             if s >= score:
                 best, score = founder, s

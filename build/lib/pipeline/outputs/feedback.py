@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from pipeline.workspace.files import write_atomic
 SHEET_FIXES = "Lỗi cần sửa"
 SHEET_NOTES = "Điểm cần lưu ý"  # the same list when nothing must be corrected (a copy for information)
 HEADER_ROW = 4  # title, what to do and by when above it
+MESSAGE_CHARS = 95  # characters of 11 pt Times New Roman on one line of the 90-wide message column
 # Red for errors, orange for warnings: neither may look like the light-yellow input cells.
 FILL = {Severity.ERROR: "FF8B8B", Severity.WARNING: "F4B084"}
 
@@ -182,6 +184,9 @@ def _fixes_sheet(book: Workbook, findings: list[Finding], resubmit_by: str = "",
             c.data_type = "s" if isinstance(c.value, str) else c.data_type  # agency text stays text
             c.font = Font(name="Times New Roman", color="C00000" if f.severity == Severity.ERROR else "000000")
             c.alignment = Alignment(wrap_text=True, vertical="top")
+        # neither Excel nor LibreOffice grows a wrapped row of a file it opens: give it the height it needs
+        lines = sum(math.ceil(max(len(part), 1) / MESSAGE_CHARS) for part in f.message_vi.split("\n"))
+        sheet.row_dimensions[HEADER_ROW + i].height = 15 * lines + 3
     for col, width in zip("ABCDEF", (5, 10, 16, 6, 8, 90)):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"

@@ -24,7 +24,7 @@ CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT = "Times New Roman"
 SIZE = 10  # points: the chart is inserted at 100 %, so 10 pt prints as 10 pt (≥ 9 pt)
 WIDTH = Mm(160)
-HEIGHT = Mm(58)
+HEIGHT = Mm(54)
 PROGRESS_COLOURS = ("#70AD47", "#FFC000", "#C00000", "#A5A5A5")
 MONEY_COLOURS = ("#4472C4", "#ED7D31")
 SHEET = "Số liệu"
@@ -70,12 +70,12 @@ def chart_parts(spec: dict[str, Any]) -> tuple[bytes, bytes]:
                                                                                  "fill": {"color": "#404040"},
                                                                                  "border": {"color": "#404040"}}})
         people.set_y2_axis({"name": spec.get("y2_title", ""), "name_font": _font(), "num_font": _font(),
-                            "num_format": "#,##0", "major_gridlines": {"visible": False}})
+                            "num_format": "[$-42A]#,##0", "major_gridlines": {"visible": False}})
         stacked.combine(people)
     stacked.set_x_axis({"name": spec.get("x_title", ""), "num_font": _font(), "name_font": _font(),
                         "interval_unit": 1})
     stacked.set_y_axis({"name": spec.get("y_title", ""), "name_font": _font(), "num_font": _font(),
-                        "num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+                        "num_format": "[$-42A]#,##0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
                         **({"major_unit": 1} if spec["kind"] == "progress" and _max_stack(series) <= 10 else {})})
     stacked.set_legend({"position": "bottom", "font": _font()})
     stacked.set_title({"none": True})
