@@ -1058,7 +1058,8 @@ def _add_body(doc: DocumentObject) -> None:
     _par(doc, "Heading 2", R("1. Tồn tại, hạn chế"))
     _bullets(doc, "shortcomings")
     _par(doc, "Heading 2", R("2. Nguyên nhân"))
-    _opinions(doc, "causes", "Theo báo cáo của các cơ quan, đơn vị, khó khăn, vướng mắc và nguyên nhân chủ yếu là:")
+    _opinions(doc, "causes", "Theo báo cáo của các cơ quan, đơn vị{{ data_years }}, khó khăn, vướng mắc và nguyên nhân "
+                             "chủ yếu là:")
     _tag(doc, "{%p if not causes.lines %}")
     _par(doc, "Normal", R("Các cơ quan, đơn vị không nêu khó khăn, vướng mắc."))
     _tag(doc, "{%p endif %}")
@@ -1068,12 +1069,12 @@ def _add_body(doc: DocumentObject) -> None:
         "{% if is_period_review %}GIAI ĐOẠN TIẾP THEO{% else %}NĂM TỚI{% endif %}"
     ))
     _bullets(doc, "directions.own")
-    _opinions(doc, "directions", "Các cơ quan, đơn vị đề ra phương hướng:")
-    _opinions(doc, "proposals_to_department", "Các cơ quan, đơn vị đề nghị {{ department_name }}:")
+    _opinions(doc, "directions", "Các cơ quan, đơn vị đề ra phương hướng{{ data_years }}:")
+    _opinions(doc, "proposals_to_department", "Các cơ quan, đơn vị đề nghị {{ department_name }}{{ data_years }}:")
 
     _par(doc, "Heading 1", R("V. ĐỀ XUẤT, KIẾN NGHỊ"))
     _bullets(doc, "own_proposals")
-    _opinions(doc, "proposals", "Các cơ quan, đơn vị kiến nghị:")
+    _opinions(doc, "proposals", "Các cơ quan, đơn vị kiến nghị{{ data_years }}:")
     _tag(doc, "{%p if not own_proposals and not proposals.lines %}")
     _par(doc, "Normal", R("Không có."))
     _tag(doc, "{%p endif %}")

@@ -58,8 +58,8 @@ def anomalies(summary: YearSummary, previous: YearSummary | None = None) -> list
         if old is not None and Status(old) in _PROGRESS and status in _PROGRESS \
                 and _PROGRESS[status] < _PROGRESS[Status(old)]:
             assert previous is not None
-            out.append(Anomaly("regression", aid, str(r["lead"]), (("before", str(old)), ("after", str(status)),
-                                                                     ("year_before", previous.year), ("year", summary.year))))
+            out.append(Anomaly("regression", aid, str(r["lead"]), (
+                ("before", str(old)), ("after", str(status)), ("year_before", previous.year), ("year", summary.year))))
     rows = summary.merged.rows
     for r in rows.to_dict("records"):
         has = any(isinstance(v, float) and v == v and v > 0 for v in (r[k] for k in FIGURES))

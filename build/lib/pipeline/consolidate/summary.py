@@ -50,6 +50,16 @@ class YearSummary:
         """'năm 2015' or 'giai đoạn 2014-2020'."""
         return f"giai đoạn {self.period[0]}-{self.period[1]}" if self.period else f"năm {self.year}"
 
+    @property
+    def data_label(self) -> str:
+        """'năm 2015', or for a period the years it has data of: 'các năm 2014-2016', 'các năm 2014, 2016'."""
+        years = list(self.years) or [self.year]
+        if len(years) == 1:
+            return f"năm {years[0]}"
+        if years == list(range(years[0], years[-1] + 1)):
+            return f"các năm {years[0]}-{years[-1]}"
+        return "các năm " + ", ".join(str(y) for y in years)
+
     def overall(self) -> dict[str, int]:
         """Distinct agencies over every activity: assigned, reported and implemented at least one."""
         return overall_counts(self.participation)

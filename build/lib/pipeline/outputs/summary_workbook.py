@@ -62,7 +62,7 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
     """All sheets, number formats, filters, frozen headers and native charts printable one page each."""
     names = {a.code: a.short_name for a in ws.registry}
     merged = summary.merged
-    label = summary.label.upper()
+    label = (f"{summary.label} (số liệu {summary.data_label})" if summary.period else summary.label).upper()
     with workbook(path) as book:
         fmt = formats(book)
         _activities(book, fmt, ws, summary, label)
@@ -225,7 +225,7 @@ def _charts(book: Any, fmt: dict[str, Any], ws: Workspace, summary: YearSummary,
         chart.add_series({"name": ["Biểu đồ tiến độ", 0, c], "categories": ["Biểu đồ tiến độ", 1, 0, last, 0],
                           "values": ["Biểu đồ tiến độ", 1, c, last, c], "fill": {"color": colours[c - 1]}})
     font = {"name": "Times New Roman", "size": 10}
-    chart.set_title({"name": f"Tình trạng các hoạt động theo {number_label.lower()} ({summary.label})",
+    chart.set_title({"name": f"Tình trạng các hoạt động theo {number_label.lower()} ({summary.data_label})",
                      "name_font": {"name": "Times New Roman", "size": 12}})
     chart.set_x_axis({"num_font": font, "interval_unit": 1})
     chart.set_y_axis({"name": "Số hoạt động", "major_unit": 1, "num_font": font, "name_font": font})
@@ -254,7 +254,7 @@ def _charts(book: Any, fmt: dict[str, Any], ws: Workspace, summary: YearSummary,
     for c, colour in ((1, "#4472C4"), (2, "#ED7D31")):
         bar.add_series({"name": ["Biểu đồ kinh phí", 0, c], "categories": ["Biểu đồ kinh phí", 1, 0, last, 0],
                         "values": ["Biểu đồ kinh phí", 1, c, last, c], "fill": {"color": colour}, "gap": 40})
-    bar.set_title({"name": f"Kinh phí thực hiện theo đơn vị, triệu đồng ({summary.label})",
+    bar.set_title({"name": f"Kinh phí thực hiện theo đơn vị, triệu đồng ({summary.data_label})",
                    "name_font": {"name": "Times New Roman", "size": 12}})
     # every agency's name shown: one label per bar, the chart as tall as the list needs
     bar.set_x_axis({"num_font": font, "num_format": "#,##0"})

@@ -201,6 +201,7 @@ def build_context(ws: Workspace, summary: YearSummary, history: list[YearSummary
         "year_label": label,
         "years_label": years_label,
         "is_period_review": period is not None,
+        "data_years": f" ({summary.data_label})" if period else "",
         "full": full,
         "key_figures": _key_figures(ws, words, summary, years_label),
         "direction": _direction(ws, words, summary, period),
@@ -784,7 +785,7 @@ def _charts(words: Words, summary: YearSummary) -> list[dict[str, Any]]:
     state = [round(float(table.loc[ids, "money_state"].sum()), 1) for _, ids in cats]
     other = [round(float(table.loc[ids, "money_other"].sum()), 1) for _, ids in cats]
     people = [float(table.loc[ids, "people"].sum()) for _, ids in cats]
-    when = summary.label
+    when = f"{summary.label}, số liệu {summary.data_label}" if summary.period else summary.label
     return [
         {"key": "progress", "title": f"Tiến độ các hoạt động theo {axis.lower()} ({when})", "categories": labels,
          "axis": axis, "series": progress, "kind": "progress", "y_title": "Số hoạt động", "x_title": x_title},
