@@ -492,7 +492,7 @@ SIGN_LEFT_WIDTH = Length(TEXT_WIDTH - HEADER_RIGHT_WIDTH)
 SIGN_RIGHT_WIDTH = HEADER_RIGHT_WIDTH
 
 # Appendix columns on a landscape page (297 - 30 - 15 = 252 mm of text width).
-APPENDIX_WIDTHS_MM = (11, 20, 66, 32, 22, 17, 17, 16, 18, 17, 16)
+APPENDIX_WIDTHS_MM = (12, 20, 65, 32, 22, 17, 17, 16, 18, 17, 16)
 
 _PPR_ORDER = (
     "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",

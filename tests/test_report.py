@@ -158,6 +158,8 @@ def test_report_reads_as_a_signed_report(built) -> None:  # type: ignore[no-unty
     body = "\n".join(p.text for p in document.paragraphs)
     main_text = body[:body.index("\nPhụ lục\n")]
     assert not re.search(r"\bHD\d\d\b", main_text) and "KN " not in main_text and "&" not in main_text
+    # abbreviations agencies write (Sở LĐTBXH, UBND) are written out; a document's symbol (2130/QĐ-UBND) stays
+    assert not re.search(r"(?<![-/])\bUBND\b", main_text) and "LĐTBXH" not in main_text.replace("/BC-SLĐTBXH", "")
     assert "năm 2015" in "".join(c.text for c in document.tables[0].rows[1].cells)  # the date line's year
     assert "(số liệu chi tiết tại Phụ lục kèm theo)" in main_text
     for heading in ("I. CÔNG TÁC CHỈ ĐẠO, TRIỂN KHAI", "II. KẾT QUẢ THỰC HIỆN", "III. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",

@@ -225,7 +225,7 @@ def test_report_names_this_city_department_and_plan(cycle_run: dict[str, object]
     text = _texts_of_docx(root / "outbox" / str(YEAR) / "bao-cao-2026.docx")
     for phrase in ("UBND THÀNH PHỐ ĐÀ NẴNG", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "Số:        /BC-SKHCN",
                    "Đà Nẵng, ngày", "Kính gửi: Ủy ban nhân dân thành phố Đà Nẵng",
-                   "Thực hiện Kế hoạch số 45/KH-UBND ngày 12/3/2026 của UBND thành phố Đà Nẵng",
+                   "Thực hiện Kế hoạch số 45/KH-UBND ngày 12/3/2026 của Ủy ban nhân dân thành phố Đà Nẵng",
                    "Nhiệm vụ số II.1", "Nguyễn Hữu Phước", "PHÓ GIÁM ĐỐC", "xã, phường, đặc khu"):
         assert phrase in text, phrase
 

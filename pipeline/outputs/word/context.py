@@ -98,6 +98,12 @@ class Words:
         self.number_label = ws.plan.terms.number_label
         self.department = ws.settings.department
         self.department_code = ws.settings.department_code
+        # short names with an abbreviation in them ('Sở LĐTBXH', 'Sở GD&ĐT', 'UBND huyện Lắk')
+        self._full = {a.short_name: a.name for a in ws.registry if a.short_name != a.name
+                      and any(sum(c.isupper() for c in w) >= 2 for w in a.short_name.split())}
+        self._full["UBND"] = "Ủy ban nhân dân"
+        keys = sorted(self._full, key=len, reverse=True)
+        self._abbreviations = re.compile("|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k in keys))
 
     def agency(self, code: str) -> Agency:
         return self.ws.registry.get(code)
@@ -126,6 +132,11 @@ class Words:
         if len(kinds) == 1:
             return LOCAL_UNITS.get(kinds.pop(), "địa phương")
         return "địa phương"
+
+    def expand(self, text: str) -> str:
+        """Agencies' own abbreviations written out: registry short names such as 'Sở GD&ĐT' by their full names,
+        'UBND' by 'Ủy ban nhân dân' (the report defines no abbreviation; the original stays in the workbook)."""
+        return self._abbreviations.sub(lambda m: self._full[m.group(0)], text)
 
     def names_of_department(self) -> list[str]:
         """Ways agencies name the department in their texts, folded."""
@@ -195,7 +206,7 @@ def build_context(ws: Workspace, summary: YearSummary, history: list[YearSummary
         "subject": _subject(plan.title, label, period),
         "plan_period": _subject(plan.title, label, period).split(" thực hiện ", 1)[1],
         "recipient": s.committee_full,
-        "intro": (f"Thực hiện {plan_reference(plan, s.committee)}; trên cơ sở báo cáo của các cơ quan, đơn vị và "
+        "intro": (f"Thực hiện {plan_reference(plan, s.committee_full)}; trên cơ sở báo cáo của các cơ quan, đơn vị và "
                   f"địa phương, {s.department} báo cáo kết quả thực hiện {label} như sau:"),
         "number_label": plan.terms.number_label,
         "year_label": label,
@@ -465,7 +476,7 @@ def _activity(ws: Workspace, words: Words, activity: Activity, a: dict[str, Any]
     if full:
         grouped = group_texts([(str(r["agency"]), str(r["result"])) for r in done_rows])
         for g in grouped[:MAX_DETAILS]:
-            details.append(f"{sentence(g.text)[:-1]} ({words.who(list(g.agencies))}).")
+            details.append(f"{sentence(words.expand(g.text))[:-1]} ({words.who(list(g.agencies))}).")
         if len(grouped) > MAX_DETAILS:
             details.append(f"Và {len(grouped) - MAX_DETAILS} kết quả khác (xem trang “Chi tiết” của bảng tổng hợp).")
     label = f"{words.number_label} {activity.numbers_label}" if labelled and activity.numbers else ""
@@ -493,7 +504,7 @@ def _best_results(words: Words, rows: list[dict[str, Any]], limit: int) -> list[
             continue
         seen.append(key)
         agencies.add(str(r["agency"]))
-        out.append(f"{words.name(str(r['agency']))} {lower_first(str(r['result']).rstrip(' .'))}")
+        out.append(f"{words.name(str(r['agency']))} {lower_first(words.expand(str(r['result'])).rstrip(' .'))}")
         if len(out) == limit:
             break
     return out
@@ -521,7 +532,8 @@ def _others(words: Words, summary: YearSummary) -> dict[str, Any] | None:
         item["agencies"].append(str(agency))
         item["people"] += float(p)
     top = sorted(by_content.values(), key=lambda i: -i["people"])[:3]
-    items = [f"{sentence(i['content'])[:-1]} ({words.who(i['agencies'])}; {vn_number(i['people'])} lượt người)."
+    items = [f"{sentence(words.expand(i['content']))[:-1]} ({words.who(i['agencies'])}; "
+             f"{vn_number(i['people'])} lượt người)."
              for i in top]
     rest = len(others) - sum(len(i["agencies"]) for i in top)
     return {"text": text, "lines": items,
@@ -664,7 +676,7 @@ def _grouped(words: Words, items: list[tuple[str, str]], exclude_self: bool = Tr
     out = []
     for g in shown:
         who = [a for a in g.agencies if a != own]
-        out.append(sentence(g.text)[:-1] + (f" ({words.who(who)})." if who else "."))
+        out.append(sentence(words.expand(g.text))[:-1] + (f" ({words.who(who)})." if who else "."))
     rest = [g for g in groups if g not in shown]
     more = (f"Ngoài ra còn {len(rest)} ý kiến khác của {words.who([a for g in rest for a in g.agencies])}; toàn văn "
             "tại trang “Ý kiến của đơn vị” của bảng tổng hợp.") if rest else ""
