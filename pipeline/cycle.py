@@ -26,7 +26,6 @@ from pipeline.generate.workbooks import generate as generate_workbooks
 from pipeline.isolation import Limits
 from pipeline.model.errors import UsageError
 from pipeline.model.plan import Plan
-from pipeline.outputs.chart import ChartRenderer
 from pipeline.outputs.check_outputs import CHECK_DIR, write_check_outputs
 from pipeline.outputs.summary_workbook import write_summary_workbook
 from pipeline.outputs.word.context import build_context
@@ -214,14 +213,6 @@ def years_with_data(ws: Workspace, start: int, end: int) -> list[int]:
     return [y for y in range(start, end + 1) if ws.settings.inbox(y).is_dir()]
 
 
-def _chart_pairs(summary: YearSummary) -> list[tuple[str, str]]:
-    """(recommendation label, status) per activity: what the chart draws."""
-    acts = summary.activities
-    if not len(acts):
-        return []
-    return [(str(r), str(s)) for r, s in zip(acts["recommendations"], acts["status"])]
-
-
 def _report_years(ws: Workspace, year: int | None, period: tuple[int, int] | None,
                   checks: dict[int, CheckResult]) -> list[int]:
     plan = ws.plan
@@ -249,7 +240,7 @@ def _report_names(year: int | None, period: tuple[int, int] | None) -> tuple[str
 
 
 def _report(ws: Workspace, year: int | None, period: tuple[int, int] | None, checks: dict[int, CheckResult],
-            renderer: ChartRenderer, staging: Path) -> ReportResult:
+            staging: Path, full: bool = False) -> ReportResult:
     years = _report_years(ws, year, period, checks)
     summaries = []
     for y in years:
@@ -257,28 +248,28 @@ def _report(ws: Workspace, year: int | None, period: tuple[int, int] | None, che
             checks[y] = run_check(ws, y)
         summaries.append(summarise(ws, checks[y]))
     if period is not None:
-        summary, history = combine(summaries), summaries
+        summary, history = combine(ws, summaries, period), summaries
     else:
         summary, history = summaries[-1], summaries[:-1]
     stem, workbook_name, doc_name = _report_names(year, period)
-    write_summary_workbook(ws, summary, staging / workbook_name, history, period)
-    context = build_context(ws, summary, history if history else None, renderer.render(_chart_pairs(summary)),
-                            period)
+    context = build_context(ws, summary, history, period, full=full)
+    write_summary_workbook(ws, summary, staging / workbook_name, history, period, context["notes"])
     render_report(ws.settings.templates_dir / REPORT_TEMPLATE, context, staging / doc_name)
     final = ws.settings.outbox(stem)
     return ReportResult(final / workbook_name, final / doc_name, summary, tuple(history), tuple(years))
 
 
-def report(ws: Workspace, year: int | None = None, period: tuple[int, int] | None = None) -> ReportResult:
-    """Consolidate the year (with earlier years for comparison) or a period, and write both outputs."""
+def report(ws: Workspace, year: int | None = None, period: tuple[int, int] | None = None,
+           full: bool = False) -> ReportResult:
+    """Consolidate the year (with earlier years for comparison) or a period, and write both outputs.
+
+    The Word report is condensed (key figures, one paragraph per activity); `full` adds every
+    implementing agency's results under each activity.
+    """
     stem, workbook_name, doc_name = _report_names(year, period)
     _report_years(ws, year, period, {})
-    renderer = ChartRenderer()
-    try:
-        with _writing(ws.settings), replacing(ws.settings.outbox(stem), {workbook_name, doc_name}) as staging:
-            return _report(ws, year, period, {}, renderer, staging)
-    finally:
-        renderer.close()
+    with _writing(ws.settings), replacing(ws.settings.outbox(stem), {workbook_name, doc_name}) as staging:
+        return _report(ws, year, period, {}, staging, full)
 
 
 def run(ws: Workspace, year: int, progress: Progress | None = None, on_total: Progress | None = None,
@@ -286,12 +277,8 @@ def run(ws: Workspace, year: int, progress: Progress | None = None, on_total: Pr
     """Check the year, write the check's outputs, then the report — all swapped in together."""
     _inbox_or_fail(ws, year)
     _, workbook_name, doc_name = _report_names(year, None)
-    renderer = ChartRenderer()  # imports matplotlib on the second core while the check runs on the first
-    try:
-        with _writing(ws.settings), \
-                replacing(ws.settings.outbox(year), {CHECK_DIR, workbook_name, doc_name}) as staging:
-            checked = _check(ws, year, staging, "calamine", None, limits, progress, on_total)
-            built = _report(ws, year, None, {year: checked.result}, renderer, staging)
-    finally:
-        renderer.close()
+    with _writing(ws.settings), \
+            replacing(ws.settings.outbox(year), {CHECK_DIR, workbook_name, doc_name}) as staging:
+        checked = _check(ws, year, staging, "calamine", None, limits, progress, on_total)
+        built = _report(ws, year, None, {year: checked.result}, staging)
     return RunResult(checked, built)

@@ -492,7 +492,7 @@ SIGN_LEFT_WIDTH = Length(TEXT_WIDTH - HEADER_RIGHT_WIDTH)
 SIGN_RIGHT_WIDTH = HEADER_RIGHT_WIDTH
 
 # Appendix columns on a landscape page (297 - 30 - 15 = 252 mm of text width).
-APPENDIX_WIDTHS_MM = (12, 15, 18, 66, 30, 29, 16, 18, 17, 15, 16)
+APPENDIX_WIDTHS_MM = (12, 20, 65, 32, 22, 17, 17, 16, 18, 17, 16)
 
 _PPR_ORDER = (
     "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
@@ -614,10 +614,11 @@ def _configure_styles(doc: DocumentObject) -> None:
     fmt.first_line_indent = FIRST_LINE_INDENT
     fmt.left_indent = Mm(0)
     fmt.right_indent = Mm(0)
+    # Nghị định 30: at least 6 pt between paragraphs, lines single to 1.5
     fmt.space_before = Pt(6)
-    fmt.space_after = Pt(6)
+    fmt.space_after = Pt(0)
     fmt.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
-    fmt.line_spacing = 1.15
+    fmt.line_spacing = 1.1
     fmt.widow_control = True
 
     for name, italic in (("Heading 1", False), ("Heading 2", False), ("Heading 3", True)):
@@ -629,7 +630,7 @@ def _configure_styles(doc: DocumentObject) -> None:
         hfmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         hfmt.first_line_indent = FIRST_LINE_INDENT
         hfmt.space_before = Pt(6)
-        hfmt.space_after = Pt(6)
+        hfmt.space_after = Pt(0)
         hfmt.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
         hfmt.line_spacing = 1.15
         hfmt.keep_with_next = True
@@ -646,6 +647,9 @@ def _configure_styles(doc: DocumentObject) -> None:
     rule = _add_style(doc, "BC Rule", size=2, align=WD_ALIGN_PARAGRAPH.CENTER)
     rule.paragraph_format.keep_with_next = True
     _add_style(doc, "BC Note", size=14, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    # Nghị định 30: the word "Phụ lục" on its own line, centred, 14 pt, upright, bold.
+    appendix = _add_style(doc, "BC Appendix", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    appendix.paragraph_format.keep_with_next = True
     table_style = _add_style(doc, "BC Table", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
     table_style.paragraph_format.space_before = Pt(2)
     table_style.paragraph_format.space_after = Pt(2)
@@ -974,110 +978,111 @@ def _add_title_block(doc: DocumentObject) -> None:
     kinh_gui.paragraph_format.space_after = Pt(12)
 
 
-def _items(doc: DocumentObject, loop: str, line: str, empty: str = "Không có.") -> None:
-    """A '- ...' paragraph per item, or a fallback sentence when the list is empty."""
+def _bullets(doc: DocumentObject, loop: str, line: str = "- {{ item }}") -> None:
+    """A '- ...' paragraph per item of a list (nothing when it is empty)."""
     _tag(doc, f"{{%p for item in {loop} %}}")
     _par(doc, "Normal", R(line))
-    _tag(doc, "{%p else %}")
-    _par(doc, "Normal", R(empty))
     _tag(doc, "{%p endfor %}")
+
+
+def _opinions(doc: DocumentObject, key: str, lead_in: str) -> None:
+    """Agencies' grouped statements: a lead-in, one '- ' line per group, and the count of the rest."""
+    _tag(doc, f"{{%p if {key}.lines %}}")
+    _par(doc, "Normal", R(lead_in))
+    _bullets(doc, f"{key}.lines")
+    _tag(doc, f"{{%p if {key}.more %}}")
+    _par(doc, "Normal", R(f"{{{{ {key}.more }}}}"))
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endif %}")
 
 
 def _add_body(doc: DocumentObject) -> None:
-    """Sections I to V with their Jinja loops and the closing sentence."""
+    """Key figures, then sections I to V with their Jinja loops and the closing sentence."""
     _par(doc, "Normal", R("{{ intro }}"))
-    # Skip the lead-in when the supplied opening already ends with its own "như sau:".
-    _tag(doc, "{%p if not intro.rstrip().endswith(':') %}")
-    _par(doc, "Normal", R(
-        "Trên cơ sở báo cáo của các sở, ban, ngành, đoàn thể và địa phương, "
-        "{{ department_name }} tổng hợp, báo cáo kết quả thực hiện "
-        "{{ year_label }} như sau:"
-    ))
-    _tag(doc, "{%p endif %}")
+    # Page 1: the year's key figures, which `baocao report --json` prints as `totals`.
+    _par(doc, "Normal", R("Kết quả chủ yếu {{ years_label }}:", bold=True, italic=True))
+    _bullets(doc, "key_figures")
 
-    # I. Results
-    _par(doc, "Heading 1", R("I. KẾT QUẢ THỰC HIỆN"))
-    _par(doc, "Heading 2", R("1. Kết quả thực hiện các hoạt động theo Kế hoạch"))
-    _tag(doc, "{%p for rec in recommendations %}")
-    _par(doc, "Heading 3", R("1.{{ loop.index }}. {{ rec.title }}"))
-    _tag(doc, "{%p for act in rec.activities %}")
+    _par(doc, "Heading 1", R("I. CÔNG TÁC CHỈ ĐẠO, TRIỂN KHAI"))
+    _bullets(doc, "direction", "{{ item }}")
+
+    _par(doc, "Heading 1", R("II. KẾT QUẢ THỰC HIỆN"))
+    _par(doc, "Heading 2", R("1. Kết quả thực hiện các hoạt động của Kế hoạch"))
+    _par(doc, "Normal", R("{{ results_intro }}"))
+    _tag(doc, "{%p for group in groups %}")
+    _tag(doc, "{%p if group.title %}")
+    _par(doc, "Heading 3", R("1.{{ loop.index }}. {{ group.title }}"))
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p for act in group.activities %}")
     _par(
         doc,
         "Normal",
-        R("{{ act.id }}. {{ act.content.rstrip(' .') }}.", italic=True),
-        R(" Đơn vị chủ trì: {{ act.lead }}; tình trạng (theo cơ quan chủ trì): {{ act.status|lower }}."),
+        R("{% if act.label %}{{ act.label }}: {% endif %}", bold=True),
+        R("{{ act.content }}.", italic=True),
+        R(" {{ act.text }}"),
     )
-    _tag(doc, "{%p if act.summary %}")
-    _par(doc, "Normal", R("{{ act.summary }}"))
+    _bullets(doc, "act.details", "- {{ item }}")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p else %}")
+    _par(doc, "Normal", R("Chưa có hoạt động nào của Kế hoạch được các cơ quan, đơn vị báo cáo."))
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p if charts %}")
+    _par(doc, "Normal", R(
+        "Tiến độ, kinh phí và số lượt người tham gia theo từng {{ charts[0].axis|lower }} được thể hiện tại "
+        "Biểu đồ 1{% if charts|length > 1 %} và Biểu đồ 2{% endif %} dưới đây."
+    ))
+    _tag(doc, "{%p for chart in charts %}")
+    _par(doc, "BC Figure", R("{{ chart.marker }}"))
+    _par(doc, "BC Note", R("Biểu đồ {{ loop.index }}. {{ chart.title }}", size=12))
+    _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p for rep in act.reports %}")
-    _par(doc, "Normal", R(
-        "- {{ rep.agency }}{% if rep.role %} ({{ rep.role|lower }}){% endif %}: {{ rep.text }}"
-    ))
-    _tag(doc, "{%p else %}")
-    _par(doc, "Normal", R("- Chưa có cơ quan, đơn vị nào báo cáo kết quả thực hiện hoạt động này."))
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p else %}")
-    _par(doc, "Normal", R("Không có hoạt động nào được báo cáo."))
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p else %}")
-    _par(doc, "Normal", R(
-        "Trong kỳ báo cáo, chưa có hoạt động nào theo Kế hoạch được các cơ quan, đơn vị báo cáo."
-    ))
-    _tag(doc, "{%p endfor %}")
 
-    _par(doc, "Heading 2", R("2. Các hoạt động khác ngoài Kế hoạch"))
-    _items(doc, "other_activities", "- {{ item.agency }}: {{ item.text }}")
+    _par(doc, "Heading 2", R("2. Các hoạt động ngoài Kế hoạch"))
+    _tag(doc, "{%p if other_activities %}")
+    _par(doc, "Normal", R("{{ other_activities.text }}{% if other_activities.lines %} Tiêu biểu:{% endif %}"))
+    _bullets(doc, "other_activities.lines")
+    _tag(doc, "{%p if other_activities.rest %}")
+    _par(doc, "Normal", R("{{ other_activities.rest }}"))
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p else %}")
+    _par(doc, "Normal", R("Các cơ quan, đơn vị không báo cáo hoạt động nào ngoài Kế hoạch."))
+    _tag(doc, "{%p endif %}")
 
     _tag(doc, "{%p if comparison %}")
-    _par(doc, "Heading 2", R("3. So sánh kết quả thực hiện qua các năm"))
+    _par(doc, "Heading 2", R("3. {{ comparison.title }}"))
     _add_comparison_table(doc)
-    _tag(doc, "{%p if comparison.status_changes %}")
-    _par(doc, "Normal", R("Các hoạt động có thay đổi về tình trạng thực hiện so với năm trước:"))
-    _tag(doc, "{%p for change in comparison.status_changes %}")
-    _par(doc, "Normal", R("- {{ change }}"))
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p endif %}")
+    _bullets(doc, "comparison.status_changes", "{{ item }}")
     _tag(doc, "{%p endif %}")
 
-    # II. Overall assessment
-    _par(doc, "Heading 1", R("II. ĐÁNH GIÁ CHUNG"))
-    _par(doc, "Heading 2", R("1. Kết quả nổi bật"))
-    _items(doc, "highlights", "- {{ item }}")
-    _par(doc, "Heading 2", R("2. Tồn tại, hạn chế và nguyên nhân"))
-    _items(doc, "difficulties", "- {{ item.agency }}: {{ item.text }}")
+    _par(doc, "Heading 1", R("III. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN"))
+    _par(doc, "Heading 2", R("1. Tồn tại, hạn chế"))
+    _bullets(doc, "shortcomings")
+    _par(doc, "Heading 2", R("2. Nguyên nhân"))
+    _opinions(doc, "causes", "Theo báo cáo của các cơ quan, đơn vị{{ data_years }}, khó khăn, vướng mắc và nguyên nhân "
+                             "chủ yếu là:")
+    _tag(doc, "{%p if not causes.lines %}")
+    _par(doc, "Normal", R("Các cơ quan, đơn vị không nêu khó khăn, vướng mắc."))
+    _tag(doc, "{%p endif %}")
 
-    # III-IV. Directions and proposals
     _par(doc, "Heading 1", R(
-        "III. PHƯƠNG HƯỚNG, NHIỆM VỤ "
+        "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ "
         "{% if is_period_review %}GIAI ĐOẠN TIẾP THEO{% else %}NĂM TỚI{% endif %}"
     ))
-    _items(doc, "directions", "- {{ item.agency }}: {{ item.text }}")
-    _par(doc, "Heading 1", R("IV. ĐỀ XUẤT, KIẾN NGHỊ"))
-    _items(doc, "proposals", "- {{ item.agency }}: {{ item.text }}")
+    _bullets(doc, "directions.own")
+    _opinions(doc, "directions", "Các cơ quan, đơn vị đề ra phương hướng{{ data_years }}:")
+    _opinions(doc, "proposals_to_department", "Các cơ quan, đơn vị đề nghị {{ department_name }}{{ data_years }}:")
 
-    # V. Reporting discipline
-    _par(doc, "Heading 1", R("V. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ"))
-    _par(doc, "Normal", R(
-        "Theo Kế hoạch, có {{ reporting.expected }} cơ quan, đơn vị phải báo cáo kết quả thực hiện "
-        "{{ year_label }}. Đến thời điểm tổng hợp, {{ department_name }} đã nhận được "
-        "báo cáo của {{ reporting.received }} cơ quan, đơn vị"
-        "{% if reporting.expected %} (đạt {{ '%.1f'|format(100 * reporting.received / reporting.expected)"
-        "|replace('.', ',') }}%){% endif %}, trong đó {{ reporting.on_time|length }} báo cáo đúng hạn, "
-        "{{ reporting.late|length }} báo cáo chậm so với thời hạn quy định."
-    ))
-    _tag(doc, "{%p if reporting.late %}")
-    _par(doc, "Normal", R("- Các đơn vị gửi báo cáo chậm: {{ reporting.late|join(', ') }}."))
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if reporting.missing %}")
-    _par(doc, "Normal", R("- Các đơn vị chưa gửi báo cáo: {{ reporting.missing|join(', ') }}."))
-    _tag(doc, "{%p else %}")
-    _par(doc, "Normal", R("- Tất cả các cơ quan, đơn vị đã gửi báo cáo."))
+    _par(doc, "Heading 1", R("V. ĐỀ XUẤT, KIẾN NGHỊ"))
+    _bullets(doc, "own_proposals")
+    _opinions(doc, "proposals", "Các cơ quan, đơn vị kiến nghị{{ data_years }}:")
+    _tag(doc, "{%p if not own_proposals and not proposals.lines %}")
+    _par(doc, "Normal", R("Không có."))
     _tag(doc, "{%p endif %}")
 
     _par(doc, "Normal", R(
-        "Trên đây là báo cáo kết quả thực hiện {{ plan_title }} {{ year_label }}, {{ department_name }} "
-        "kính báo cáo {{ recipient.rstrip('.') }} xem xét, chỉ đạo./."
+        "Trên đây là báo cáo kết quả thực hiện {{ plan_period|default(plan_title ~ ' ' ~ year_label) }} "
+        "(kèm theo Phụ lục biểu tổng hợp), "
+        "{{ department_name }} kính báo cáo {{ recipient.rstrip('.') }} xem xét, chỉ đạo./."
     ))
 
 
@@ -1089,7 +1094,7 @@ def _add_comparison_table(doc: DocumentObject) -> None:
     # 12 pt: the table sits among 14 pt body text, so the appendix's 11 pt would look cramped.
     _cell_text(head[0], "Chỉ tiêu", bold=True, size=12)
     _cell_text(head[1], "{%tc for year in comparison.years %}")
-    _cell_text(head[2], "Năm {{ year }}", bold=True, size=12)
+    _cell_text(head[2], "{{ year }}", bold=True, size=12)
     _cell_text(head[3], "{%tc endfor %}")
     _cell_text(table.rows[1].cells[0], "{%tr for row in comparison.rows %}")
     body = table.rows[2].cells
@@ -1129,18 +1134,22 @@ def _add_signature_block(doc: DocumentObject) -> None:
 
 
 def _add_appendix(doc: DocumentObject) -> None:
-    """Landscape appendix: summary table with repeated header, totals row and optional chart."""
+    """Landscape appendix numbered from 1 of its own: "Phụ lục", its title, the summary table."""
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     _configure_page(section, landscape=True)
-    section.different_first_page_header_footer = False
+    # Nghị định 30: an appendix's pages are numbered separately, from 1, the first page unnumbered.
+    section.different_first_page_header_footer = True
+    pg = OxmlElement("w:pgNumType")
+    pg.set(qn("w:start"), "1")
+    section._sectPr.append(pg)
     # The section-break paragraph python-docx leaves behind must not spill onto a blank page.
     break_paragraph = doc.paragraphs[-1]
     break_paragraph.style = "BC Rule"
     break_paragraph.paragraph_format.keep_with_next = False
 
-    _par(doc, "BC Title", R("PHỤ LỤC"))
+    _par(doc, "BC Appendix", R("Phụ lục"))
     _par(doc, "BC Title", R(
-        "BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN {{ plan_title|upper }} {{ year_label|upper }}"
+        "BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN {{ plan_period|default(plan_title ~ ' ' ~ year_label)|upper }}"
     ))
     note = _par(doc, "BC Note", R(
         "(Kèm theo Báo cáo số{{ number_line.split(':', 1)[-1] }} "
@@ -1151,19 +1160,19 @@ def _add_appendix(doc: DocumentObject) -> None:
     widths = [Mm(w) for w in APPENDIX_WIDTHS_MM]
     table = _new_table(doc, 9, widths, borders=True, caption=APPENDIX_TABLE_CAPTION)
     labels = (
-        "STT", "Mã số", "{{ number_label|default('Số', true) }}", "Nội dung hoạt động", "Đơn vị chủ trì", "Tình trạng",
-        "Số hoạt động tổ chức", "Số lượt người tham gia", "Kinh phí (triệu đồng)", None,
-        "Đơn vị phối hợp đã báo cáo",
+        "STT", "{{ number_label|default('Số', true) }}", "Nội dung hoạt động", "Cơ quan chủ trì",
+        "{{ appendix_status_label }}", "Cơ quan phối hợp đã triển khai", "Địa phương đã triển khai",
+        "Số hoạt động/ đợt", "Số lượt người tham gia", "Kinh phí (triệu đồng)", None,
     )
     top, sub = table.rows[0].cells, table.rows[1].cells
     for index, label in enumerate(labels):
         if label is None:
             continue
-        if index == 8:
-            merged = top[8].merge(top[9])
+        if index == 9:
+            merged = top[9].merge(top[10])
             _cell_text(merged, label, bold=True)
-            _cell_text(sub[8], "Ngân sách nhà nước", bold=True)
-            _cell_text(sub[9], "Nguồn khác", bold=True)
+            _cell_text(sub[9], "Ngân sách nhà nước", bold=True)
+            _cell_text(sub[10], "Nguồn khác", bold=True)
         else:
             merged = top[index].merge(sub[index])
             _cell_text(merged, label, bold=True)
@@ -1172,8 +1181,8 @@ def _add_appendix(doc: DocumentObject) -> None:
 
     _cell_text(table.rows[2].cells[0], "{%tr for r in appendix_rows %}")
     data = table.rows[3].cells
-    fields = ("stt", "id", "recommendations", "content", "lead", "status", "events", "people",
-              "money_state", "money_other", "reporters")
+    fields = ("stt", "recommendations", "content", "lead", "status", "reporters", "locals", "events", "people",
+              "money_state", "money_other")
     left_aligned = {"content", "lead"}
     right_aligned = {"events", "people", "money_state", "money_other"}
     for cell, field in zip(data, fields):
@@ -1190,18 +1199,18 @@ def _add_appendix(doc: DocumentObject) -> None:
     _cell_text(table.rows[7].cells[0], "{%tr endif %}")
 
     totals = table.rows[8].cells
-    label_cell = totals[0].merge(totals[5])
+    label_cell = totals[0].merge(totals[6])
     _cell_text(label_cell, "Tổng cộng", bold=True)
-    for index, key in zip(range(6, 10), ("events", "people", "money_state", "money_other")):
+    for index, key in zip(range(7, 11), ("events", "people", "money_state", "money_other")):
         _cell_text(totals[index], f"{{{{ appendix_totals.{key} }}}}", bold=True,
                    align=WD_ALIGN_PARAGRAPH.RIGHT)
     _mark_row(table, 8)
     _ensure_paragraphs(table)
-
-    _tag(doc, "{%p if chart_image %}")
-    _par(doc, "BC Figure", R("{{ chart_image }}"))
-    _par(doc, "BC Note", R("Biểu đồ kết quả thực hiện {{ year_label }}"))
-    _tag(doc, "{%p endif %}")
+    note = _par(doc, "BC Note", R(
+        "Cơ quan phối hợp, địa phương đã triển khai: số đơn vị báo cáo “Đang thực hiện” hoặc “Đã hoàn thành” "
+        "trên số đơn vị được giao{% if is_period_review %} (mỗi đơn vị tính một lần trong giai đoạn){% endif %}.",
+        size=11))
+    note.paragraph_format.space_before = Pt(6)
 
 
 def write_master(path: Path) -> None:

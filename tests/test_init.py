@@ -26,7 +26,7 @@ def test_init_writes_a_working_workspace(tmp_path: Path, capsys: pytest.CaptureF
     text = (root / "baocao.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     assert set(data) == {"province", "province_level", "department", "department_code", "report_symbol", "year",
-                         "plan", "deadline", "local_reports", "recipients", "deadlines", "signer", "contact", "paths"}
+                         "plan", "deadline", "local_reports", "recipients", "deadlines", "signer", "contact", "paths", "date_year", "resubmit_days"}
     assert (data["province"], data["province_level"], data["department"], data["department_code"]) == \
         ("Quảng Trị", "tỉnh", "Sở Y tế", "SYT")
     assert data["plan"] == data["deadline"] == data["report_symbol"] == data["signer"]["name"] == ""

@@ -225,7 +225,7 @@ def test_report_names_this_city_department_and_plan(cycle_run: dict[str, object]
     text = _texts_of_docx(root / "outbox" / str(YEAR) / "bao-cao-2026.docx")
     for phrase in ("UBND THÀNH PHỐ ĐÀ NẴNG", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "Số:        /BC-SKHCN",
                    "Đà Nẵng, ngày", "Kính gửi: Ủy ban nhân dân thành phố Đà Nẵng",
-                   "Thực hiện Kế hoạch số 45/KH-UBND ngày 12/3/2026 của UBND thành phố Đà Nẵng",
+                   "Thực hiện Kế hoạch số 45/KH-UBND ngày 12/3/2026 của Ủy ban nhân dân thành phố Đà Nẵng",
                    "Nhiệm vụ số II.1", "Nguyễn Hữu Phước", "PHÓ GIÁM ĐỐC", "xã, phường, đặc khu"):
         assert phrase in text, phrase
 
@@ -286,3 +286,17 @@ def test_docx_saved_again_by_libreoffice_gives_the_same_plan(tmp_path: Path) -> 
         assert "LibreOffice" in z.read("docProps/app.xml").decode("utf-8")
     assert import_plan(tmp_path / "out" / "in.docx", registry, "p") == import_plan(DATA / "kh45-2026.docx",
                                                                                   registry, "p")
+
+
+def test_report_follows_this_plans_groups_and_its_local_leads(cycle_run: dict[str, object]) -> None:
+    root = cycle_run["root"]
+    assert isinstance(root, Path)
+    paragraphs = [p.text for p in docx.Document(str(root / "outbox" / str(YEAR) / "bao-cao-2026.docx")).paragraphs]
+    text = "\n".join(paragraphs)
+    assert "1.1. Hoàn thiện thể chế" in text and "1.2. Hạ tầng số và dữ liệu số" in text and "1.3. Nhân lực số" in text
+    assert text.index("1.1. Hoàn thiện thể chế") < text.index("1.2. Hạ tầng số") < text.index("1.3. Nhân lực số")
+    # the communes lead "Nâng cấp mạng nội bộ…" as a whole level: its status comes from them, not "no lead report"
+    lead_by_level = next(p for p in paragraphs if p.startswith("Nhiệm vụ số II.1:"))
+    assert "Theo báo cáo của 5/5 xã, phường, đặc khu (cơ quan chủ trì)" in lead_by_level
+    assert "chưa có báo cáo" not in lead_by_level.lower() and "chưa gửi" not in lead_by_level
+    assert "Nhiệm vụ" in text and "Biểu đồ 1. Tiến độ các hoạt động theo nhóm nhiệm vụ" in text

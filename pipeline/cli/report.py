@@ -23,9 +23,10 @@ def _period(value: str | None) -> tuple[int, int] | None:
 @cli.command(context_settings=CONTEXT)
 @click.option("--year", type=int, default=None, help="Năm báo cáo (mặc định: theo baocao.toml).")
 @click.option("--period", default=None, help="Báo cáo tổng kết cả giai đoạn, ví dụ 2014-2020.")
+@click.option("--full", is_flag=True, help="Báo cáo Word đầy đủ: kèm kết quả của từng đơn vị dưới mỗi hoạt động.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @click.pass_context
-def report(ctx: click.Context, year: int | None, period: str | None, as_json: bool) -> None:
+def report(ctx: click.Context, year: int | None, period: str | None, full: bool, as_json: bool) -> None:
     """Viết bảng tổng hợp (tong-hop-<năm>.xlsx) và dự thảo báo cáo Word (bao-cao-<năm>.docx).
 
     Chỉ tổng hợp các tệp hợp lệ; các năm trước có dữ liệu được đưa vào để so sánh.
@@ -34,11 +35,12 @@ def report(ctx: click.Context, year: int | None, period: str | None, as_json: bo
     Ví dụ:
       baocao report --year 2015
       baocao report --period 2014-2020
+      baocao report --year 2015 --full
     """
     ws = workspace(ctx)
     from pipeline import cycle  # the stages import pandas, openpyxl, python-docx: only when a command runs
 
-    result = cycle.report(ws, year or ws.settings.year, _period(period))
+    result = cycle.report(ws, year or ws.settings.year, _period(period), full=full)
     if as_json:
         echo_json(report_json(result))
     else:

@@ -87,10 +87,9 @@ def print_check(ws: Workspace, run: CheckRun, limit: int = 15) -> None:
 
 def report_json(result: ReportResult) -> dict[str, Any]:
     """The report as plain data for scripts."""
-    acts = result.summary.activities
     return {"workbook": str(result.workbook), "document": str(result.document),
             "years": list(result.years),
-            "totals": {k: float(acts[k].sum()) for k in ("events", "people", "money_state", "money_other")}}
+            "totals": result.summary.totals()}
 
 
 def print_report(ws: Workspace, result: ReportResult) -> None:

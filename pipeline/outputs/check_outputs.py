@@ -7,18 +7,20 @@ The feedback copies are made from the agencies' own bytes, so they are made in w
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path, PurePath
 
 from pipeline.check.result import CheckResult
 from pipeline.intake.unpack import SEP
 from pipeline.isolation import Failed, Limits, Pool
 from pipeline.mail import Attachment, addresses, build_message, department_sender, department_tag, write_eml
+from pipeline.model.errors import ConfigError, UsageError
 from pipeline.model.findings import Finding
 from pipeline.model.submission import FileResult
 from pipeline.model.text import ascii_slug
 from pipeline.model.vocab import AgencyState, FileKind, Outcome, Severity
 from pipeline.outputs.check_workbook import write_check_workbook
-from pipeline.outputs.feedback import SHEET_FIXES, FeedbackJob, write_feedback_job, write_findings_only
+from pipeline.outputs.feedback import SHEET_FIXES, SHEET_NOTES, FeedbackJob, write_feedback_job, write_findings_only
 from pipeline.workspace.load import Workspace
 
 CHECK_DIR = "kiem-tra"
@@ -60,17 +62,20 @@ def _feedback(ws: Workspace, result: CheckResult, folder: Path, workers: int | N
             continue
         assert f.agency is not None
         agency = ws.registry.get(f.agency)
-        name = f"{agency.code}_{ascii_slug(agency.short_name)}_{result.year}_can-sua.xlsx"
+        errors = any(x.severity == Severity.ERROR for x in f.findings)
+        # a file with warnings only is for information: named and worded so, nothing to send back
+        name = f"{agency.code}_{ascii_slug(agency.short_name)}_{result.year}_{'can-sua' if errors else 'de-biet'}.xlsx"
         display = f.path.split(SEP)[0]
+        due = f"{ws.settings.resubmit_by(result.year):%d/%m/%Y}" if errors else ""
         jobs.append((f, FeedbackJob(inbox / display, display, f.path, f.kind, f.digest, f.findings,
-                                    folder / "phan-hoi" / name, author)))
+                                    folder / "phan-hoi" / name, author, due, result.year)))
     if not jobs:
         return 0
     made: dict[str, str] = {}
     with Pool(write_feedback_job, None, workers or 0, limits) as pool:
         for job, done in pool.map([j for _, j in jobs]):
             if isinstance(done, Failed):  # the agency's workbook crashed or hung the writer: the list alone
-                write_findings_only(list(job.findings), job.path)
+                write_findings_only(list(job.findings), job.path, job.resubmit_by, job.year)
                 done = "list"
             made[job.member] = done
     for f, job in jobs:
@@ -80,13 +85,15 @@ def _feedback(ws: Workspace, result: CheckResult, folder: Path, workers: int | N
                    else f"Đã nhận báo cáo năm {result.year}, một số điểm cần lưu ý")
         msg = build_message(department_sender(ws), addresses(agency.email, agency.name),
                             f"[{author}] {subject} — {agency.short_name}",
-                            _feedback_body(ws, result, f.path, list(f.findings), made[f.path] == "marked"),
+                            _feedback_body(ws, result, f.path, list(f.findings), made[f.path] == "marked",
+                                           job.resubmit_by),
                             [Attachment.from_path(job.path)])
         write_eml(msg, folder / "thu" / f"{agency.code}_phan-hoi_{result.year}.eml")
     return len(jobs)
 
 
-def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list[Finding], marked: bool) -> str:
+def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list[Finding], marked: bool,
+                   resubmit_by: str = "") -> str:
     errors = [f for f in findings if f.severity == Severity.ERROR]
     warnings = [f for f in findings if f.severity != Severity.ERROR]
     contact = ws.settings.contact
@@ -104,12 +111,15 @@ def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list
         lines += ["", f"{lead} {len(warnings)} điểm cần lưu ý (không bắt buộc sửa):"]
         lines += [f"  - {_where(f)}{f.message_vi}" for f in warnings[:15]]
         if len(warnings) > 15:
-            lines.append(f"  - … và {len(warnings) - 15} điểm khác (xem trang “{SHEET_FIXES}” trong tệp đính kèm).")
-    attached = f"Tệp đính kèm là bản phản hồi: trang “{SHEET_FIXES}” liệt kê từng điểm"
+            lines.append(f"  - … và {len(warnings) - 15} điểm khác (xem trang “{SHEET_FIXES if errors else SHEET_NOTES}” "
+                         "trong tệp đính kèm).")
+    attached = (f"Tệp đính kèm là bản phản hồi: trang “{SHEET_FIXES}” liệt kê từng điểm" if errors else
+                f"Tệp đính kèm (để biết) liệt kê các điểm cần lưu ý ở trang “{SHEET_NOTES}”")
     if marked and any(x.cell for x in findings):
         attached += "; trong bảng, các ô liên quan được tô màu (đỏ: lỗi, cam: lưu ý) và có ghi chú"
     lines += ["", attached + ".",
-              "Đề nghị Quý đơn vị chỉnh sửa trên tệp biểu mẫu đã điền và gửi lại bằng cách trả lời thư này."
+              "Đề nghị Quý đơn vị chỉnh sửa trên tệp biểu mẫu đã điền và gửi lại bằng cách trả lời thư này"
+              + (f" trước ngày {resubmit_by}." if resubmit_by else ".")
               if errors else "Báo cáo đã được đưa vào tổng hợp; Quý đơn vị không cần gửi lại.",
               "", f"Mọi thông tin xin liên hệ: {contact.name}, điện thoại {contact.phone}, email {contact.email}.",
               "", "Trân trọng./."]
@@ -121,8 +131,39 @@ def _where(f: Finding) -> str:
     return f"[{', '.join(parts)}] " if parts else ""
 
 
+def _blank_forms(ws: Workspace, year: int, codes: list[str], blank_dir: Path,
+                 scratch: Path) -> tuple[dict[str, Path], str]:
+    """Each agency's blank workbook: from mau/ when `generate` wrote it, else made now; (found, why none)."""
+    found = {}
+    for code in codes:
+        blanks = sorted(blank_dir.glob(f"{code}_*_{year}.xlsx")) if blank_dir.is_dir() else []
+        if blanks:
+            found[code] = blanks[0]
+    if all(c in found for c in codes):
+        return found, ""
+    from pipeline.generate.workbooks import generate
+
+    try:
+        made = generate(ws, year, out_dir=scratch)
+    except (UsageError, ConfigError) as exc:  # e.g. a setting generate needs is blank
+        return found, str(exc)
+    for w in made.workbooks:
+        found.setdefault(w.agency.code, w.workbook)
+    return found, ""
+
+
 def _reminders(ws: Workspace, result: CheckResult, folder: Path, blank_dir: Path) -> int:
-    """A reminder draft to each expected agency that has sent nothing, with its blank workbook."""
+    """A reminder draft to each expected agency that has sent nothing, with its blank workbook (made if missing)."""
+    missing = [s.agency for s in result.agencies if s.state == AgencyState.MISSING]
+    if not missing:
+        return 0
+    with tempfile.TemporaryDirectory(prefix="baocao-mau-") as scratch:
+        return _write_reminders(ws, result, folder, blank_dir, Path(scratch), missing)
+
+
+def _write_reminders(ws: Workspace, result: CheckResult, folder: Path, blank_dir: Path, scratch: Path,
+                     missing: list[str]) -> int:
+    forms, why = _blank_forms(ws, result.year, missing, blank_dir, scratch)
     count = 0
     deadline = f"{result.deadline:%d/%m/%Y}"
     contact = ws.settings.contact
@@ -130,7 +171,7 @@ def _reminders(ws: Workspace, result: CheckResult, folder: Path, blank_dir: Path
         if status.state != AgencyState.MISSING:
             continue
         agency = ws.registry.get(status.agency)
-        blanks = sorted(blank_dir.glob(f"{agency.code}_*_{result.year}.xlsx")) if blank_dir.is_dir() else []
+        blanks = [forms[agency.code]] if agency.code in forms else []
         body = "\n".join([
             "Kính gửi Quý cơ quan, đơn vị,",
             "",
@@ -138,6 +179,7 @@ def _reminders(ws: Workspace, result: CheckResult, folder: Path, blank_dir: Path
             f"{ws.plan.decision} năm {result.year} của Quý đơn vị (hạn nộp {deadline}).",
             "Đề nghị Quý đơn vị khẩn trương điền biểu mẫu " + ("đính kèm" if blanks else "đã được gửi")
             + " và gửi lại bằng cách trả lời thư này.",
+            *([] if blanks else [f"(Ghi chú cho cán bộ, xóa trước khi gửi: chưa đính kèm được biểu mẫu trống vì {why}.)"]),
             "", f"Mọi thông tin xin liên hệ: {contact.name}, điện thoại {contact.phone}, email {contact.email}.",
             "", "Trân trọng./.",
         ])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ from pipeline.model.vocab import FileKind, Severity
 from pipeline.workspace.files import write_atomic
 
 SHEET_FIXES = "Lỗi cần sửa"
+SHEET_NOTES = "Điểm cần lưu ý"  # the same list when nothing must be corrected (a copy for information)
+HEADER_ROW = 4  # title, what to do and by when above it
+MESSAGE_CHARS = 95  # characters of 11 pt Times New Roman on one line of the 90-wide message column
 # Red for errors, orange for warnings: neither may look like the light-yellow input cells.
 FILL = {Severity.ERROR: "FF8B8B", Severity.WARNING: "F4B084"}
 
@@ -46,6 +50,8 @@ class FeedbackJob:
     findings: tuple[Finding, ...]
     path: Path
     author: str
+    resubmit_by: str = ""  # dd/mm/yyyy the corrected file is due; "" when nothing must be corrected
+    year: int = 0
 
 
 def write_feedback_job(_: None, job: FeedbackJob) -> str:
@@ -55,30 +61,31 @@ def write_feedback_job(_: None, job: FeedbackJob) -> str:
     data = member.data if member is not None and member.rejection is None else b""
     if data and hashlib.sha256(data).hexdigest() == job.digest:
         try:
-            write_feedback_copy(data, job.kind, list(job.findings), job.path, job.author)
+            write_feedback_copy(data, job.kind, list(job.findings), job.path, job.author, job.resubmit_by, job.year)
             return "marked"
         except Exception:  # a workbook openpyxl cannot load or save: the agency still gets the list
             pass
-    write_findings_only(list(job.findings), job.path)
+    write_findings_only(list(job.findings), job.path, job.resubmit_by, job.year)
     return "list"
 
 
-def write_findings_only(findings: list[Finding], path: Path) -> Path:
+def write_findings_only(findings: list[Finding], path: Path, resubmit_by: str = "", year: int = 0) -> Path:
     """A new workbook with the sheet "Lỗi cần sửa" alone (only the tool's own text)."""
     book = Workbook()
     book.remove(book.worksheets[0])
-    _fixes_sheet(book, findings)
+    _fixes_sheet(book, findings, resubmit_by, year)
     return _save(book, path)
 
 
-def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: Path, author: str) -> Path:
+def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: Path, author: str,
+                        resubmit_by: str = "", year: int = 0) -> Path:
     """Mark each finding's cell (fill + comment) and add the sheet "Lỗi cần sửa"; returns the file written.
 
     .xlsx/.xlsm are marked in a copy of the agency's own file, read as values (cached results of
     formulas); openpyxl cannot write .xls or .ods, so for those the copy holds the list alone.
     """
     if not FileKind(kind).ooxml:
-        return write_findings_only(findings, path)
+        return write_findings_only(findings, path, resubmit_by, year)
     book = load_workbook(io.BytesIO(data), keep_vba=False, data_only=True, keep_links=False)
     _inert(book)
     marks: dict[tuple[str, str], tuple[Any, list[Finding]]] = {}
@@ -96,7 +103,7 @@ def write_feedback_copy(data: bytes, kind: str, findings: list[Finding], path: P
         comment = Comment("\n\n".join(f"{f.severity.label}: {f.message_vi}" for f in shown), author)
         comment.width, comment.height = 320, 160
         cell.comment = comment
-    _fixes_sheet(book, findings)
+    _fixes_sheet(book, findings, resubmit_by, year)
     return _save(book, path)
 
 
@@ -141,23 +148,51 @@ def _cell_order(cell: str) -> tuple[int, int]:
     return parse_address(cell) or (-1, -1)
 
 
-def _fixes_sheet(book: Workbook, findings: list[Finding]) -> None:
-    sheet = book.create_sheet(SHEET_FIXES, 0)
+def one_per_cell(findings: list[Finding]) -> list[Finding]:
+    """Where a cell has an error, its warnings are dropped: one instruction per cell."""
+    errors = {(f.sheet, f.cell) for f in findings if f.severity == Severity.ERROR and f.cell}
+    return [f for f in findings if f.severity == Severity.ERROR or not f.cell or (f.sheet, f.cell) not in errors]
+
+
+def _fixes_sheet(book: Workbook, findings: list[Finding], resubmit_by: str = "", year: int = 0) -> None:
+    """The list to fix: a title, what to do and by when, then one row per finding; printed one page wide."""
+    findings = one_per_cell(findings)
+    errors = any(f.severity == Severity.ERROR for f in findings)
+    sheet = book.create_sheet(SHEET_FIXES if errors else SHEET_NOTES, 0)
     book.active = 0
     for s in book.worksheets:
         s.sheet_view.tabSelected = s is sheet
-    sheet.append(["STT", "Mức độ", "Trang", "Ô", "Mã HĐ", "Nội dung cần sửa"])
-    for c in sheet[1]:
+    of_year = f" năm {year}" if year else ""
+    if errors:
+        title = f"LỖI CẦN SỬA TRONG BÁO CÁO{of_year.upper()}"
+        todo = ("Đề nghị sửa các lỗi dưới đây ngay trên tệp đã điền và gửi lại"
+                + (f" trước ngày {resubmit_by}" if resubmit_by else "") + ". Các điểm “Cảnh báo” không bắt buộc sửa.")
+    else:
+        title = f"CÁC ĐIỂM CẦN LƯU Ý TRONG BÁO CÁO{of_year.upper()} (ĐỂ BIẾT)"
+        todo = "Báo cáo đã được đưa vào tổng hợp; Quý đơn vị không cần sửa, không cần gửi lại."
+    sheet.cell(1, 1, title).font = Font(name="Times New Roman", bold=True, size=13)
+    sheet.cell(2, 1, todo).font = Font(name="Times New Roman", italic=True, color="C00000" if errors else "000000")
+    sheet.append([])
+    sheet.append(["STT", "Mức độ", "Trang", "Ô", "Mã HĐ", "Nội dung cần sửa" if errors else "Nội dung cần lưu ý"])
+    for c in sheet[HEADER_ROW]:
         c.font = Font(name="Times New Roman", bold=True)
         c.fill = PatternFill("solid", fgColor="DDEBF7")
     ordered = sorted(findings, key=lambda f: (f.severity != Severity.ERROR, f.sheet, _cell_order(f.cell)))
     for i, f in enumerate(ordered, start=1):
         sheet.append([i, f.severity.label, f.sheet, f.cell, f.activity_id, f.message_vi])
-        for c in sheet[i + 1]:
+        for c in sheet[HEADER_ROW + i]:
             c.data_type = "s" if isinstance(c.value, str) else c.data_type  # agency text stays text
             c.font = Font(name="Times New Roman", color="C00000" if f.severity == Severity.ERROR else "000000")
             c.alignment = Alignment(wrap_text=True, vertical="top")
+        # neither Excel nor LibreOffice grows a wrapped row of a file it opens: give it the height it needs
+        lines = sum(math.ceil(max(len(part), 1) / MESSAGE_CHARS) for part in f.message_vi.split("\n"))
+        sheet.row_dimensions[HEADER_ROW + i].height = 15 * lines + 3
     for col, width in zip("ABCDEF", (5, 10, 16, 6, 8, 90)):
         sheet.column_dimensions[col].width = width
-    sheet.freeze_panes = "A2"
-
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True

@@ -47,6 +47,7 @@ def formats(book: Workbook) -> dict[str, Any]:
                                    "valign": "vcenter"}),
         "text": book.add_format(base),
         "int": book.add_format({**base, "num_format": "#,##0"}),
+        "year": book.add_format({**base, "num_format": "0", "align": "center"}),
         "money": book.add_format({**base, "num_format": "#,##0.0"}),
         "date": book.add_format({**base, "num_format": "dd/mm/yyyy"}),
         "bold": book.add_format({**base, "bold": True}),

@@ -36,7 +36,11 @@ LABELS = {
     "contact.name": "cán bộ đầu mối ([contact] name)",
     "contact.phone": "điện thoại đầu mối ([contact] phone)",
     "contact.email": "email đầu mối ([contact] email)",
+    "date_year": "năm ghi ở dòng địa danh, ngày tháng của báo cáo (date_year)",
+    "resubmit_days": "số ngày để đơn vị gửi lại bản đã sửa (resubmit_days)",
 }
+# The year on the report's date line: the reporting year, the year after it, or the year the command runs.
+DATE_YEARS = {"report": "năm báo cáo", "next": "năm sau năm báo cáo", "today": "năm chạy lệnh"}
 # What each command needs filled before it can write anything true.
 NEEDED_TO_GENERATE = ("deadline", "contact.name", "contact.email")
 NEEDED_TO_REPORT = ("report_symbol", "signer.title", "signer.name")
@@ -82,6 +86,8 @@ class Settings:
     deadlines: dict[int, dt.date] = field(default_factory=dict)
     recipients: tuple[str, ...] = ()
     local_reports: str = "auto"
+    date_year: str = "report"
+    resubmit_days: int = 5
     signer: Signer = Signer()
     contact: Contact = Contact()
     plan_dir: Path = Path("plan")
@@ -157,6 +163,15 @@ class Settings:
             raise ConfigError(f"chưa điền {', '.join(LABELS.get(k, k) for k in blank)}{why}. Mở tệp bằng Notepad, "
                               "điền rồi chạy lại", self.path)
 
+    def resubmit_by(self, year: int, today: dt.date | None = None) -> dt.date:
+        """When a corrected file is due: `resubmit_days` after the year's deadline, or after today once it has passed."""
+        today = today or dt.date.today()
+        try:
+            start = max(self.deadline_for(year), today)
+        except ConfigError:
+            start = today
+        return start + dt.timedelta(days=self.resubmit_days)
+
     def deadline_for(self, year: int) -> dt.date:
         """The date returns are due for reporting year `year`."""
         if year in self.deadlines:
@@ -200,7 +215,7 @@ def _level(value: str, path: Path) -> str:
 
 
 _KNOWN = {"province", "province_level", "department", "department_code", "report_symbol", "year", "plan", "deadline",
-          "deadlines", "recipients", "local_reports", "signer", "contact", "paths"}
+          "deadlines", "recipients", "local_reports", "signer", "contact", "paths", "date_year", "resubmit_days"}
 
 
 def load_settings(root: Path) -> Settings:
@@ -236,6 +251,16 @@ def load_settings(root: Path) -> Settings:
     if kwargs.get("local_reports", "auto") not in LOCAL_REPORTS:
         choices = "; ".join(f"“{k}”: {v}" for k, v in LOCAL_REPORTS.items())
         raise ConfigError(f"local_reports “{kwargs['local_reports']}” không hợp lệ; dùng một trong: {choices}", path)
+    if "date_year" in data:
+        if data["date_year"] not in DATE_YEARS:
+            choices = "; ".join(f"“{k}”: {v}" for k, v in DATE_YEARS.items())
+            raise ConfigError(f"date_year “{data['date_year']}” không hợp lệ; dùng một trong: {choices}", path)
+        kwargs["date_year"] = data["date_year"]
+    if "resubmit_days" in data:
+        if not isinstance(data["resubmit_days"], int) or isinstance(data["resubmit_days"], bool) \
+                or not 0 <= data["resubmit_days"] <= 90:
+            raise ConfigError(f"resubmit_days “{data['resubmit_days']}” phải là số ngày từ 0 đến 90, ví dụ 5", path)
+        kwargs["resubmit_days"] = data["resubmit_days"]
     if "year" in data:
         if not isinstance(data["year"], int) or not 2000 <= data["year"] <= 2100:
             raise ConfigError(f"năm báo cáo “{data['year']}” không hợp lệ", path)
