@@ -17,40 +17,70 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.check.result import CheckResult
 from pipeline.check.run import run_check
 from pipeline.consolidate.summary import YearSummary, combine, summarise
-from pipeline.generate.workbooks import DRAFTS_DIR, SEND_LIST, WORKBOOKS_DIR, GenerateResult
-from pipeline.generate.workbooks import generate as generate_workbooks
 from pipeline.isolation import Limits
 from pipeline.model.errors import UsageError
 from pipeline.model.plan import Plan
 from pipeline.outputs.check_outputs import CHECK_DIR, write_check_outputs
-from pipeline.outputs.summary_workbook import write_summary_workbook
-from pipeline.outputs.word.context import build_context
-from pipeline.outputs.word.render import render_report
-from pipeline.plan_import import import_into
 from pipeline.store import code_version as store_code
 from pipeline.workspace.decisions import DECISIONS_FILE
 from pipeline.workspace.files import write_atomic
 from pipeline.workspace.load import Workspace
-from pipeline.workspace.outbox import replacing, workspace_lock
+from pipeline.workspace.outbox import DRAFTS_DIR, SEND_LIST, WORKBOOKS_DIR, replacing, workspace_lock
 from pipeline.workspace.settings import Settings, load_settings
 from pipeline.workspace.templates import REPORT_TEMPLATE, SUBMISSION_TEMPLATE, install_template
+
+if TYPE_CHECKING:
+    from pipeline.generate.workbooks import GenerateResult
 
 Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
+class Headline:
+    """The report's figures the command line shows, kept with the outputs so a report left as it was
+    needs no consolidation to be shown."""
+
+    activities: int
+    people: float
+    money: float  # million đồng, state budget and other sources
+    totals: dict[str, float]
+
+    @classmethod
+    def of(cls, summary: YearSummary) -> Headline:
+        acts = summary.activities
+        return cls(len(acts), float(acts["people"].sum()),
+                   float(acts["money_state"].sum() + acts["money_other"].sum()), summary.totals())
+
+
+@dataclass(frozen=True)
 class ReportResult:
-    """What the report wrote, and the summaries behind it."""
+    """What the report wrote (or found already written from the same inputs), and the summaries behind it."""
 
     workbook: Path
     document: Path
-    summary: YearSummary
-    history: tuple[YearSummary, ...]
     years: tuple[int, ...]  # every year with data that went into the report
+    history_years: tuple[int, ...]  # the earlier years it compares with
+    headline: Headline
+    kept: bool  # nothing the report is made from changed: both files were left as they were
+    consolidate: Callable[[], tuple[YearSummary, tuple[YearSummary, ...]]] = dataclasses.field(repr=False)
+
+    @functools.cached_property
+    def _summaries(self) -> tuple[YearSummary, tuple[YearSummary, ...]]:
+        return self.consolidate()
+
+    @property
+    def summary(self) -> YearSummary:
+        """The year's (or the period's) consolidation; computed again when the report was kept."""
+        return self._summaries[0]
+
+    @property
+    def history(self) -> tuple[YearSummary, ...]:
+        return self._summaries[1]
 
 
 @dataclass(frozen=True)
@@ -78,6 +108,8 @@ def _writing(settings: Settings) -> Iterator[None]:
 
 def import_plan(root: Path, source: Path, plan_id: str | None = None) -> tuple[Plan, Path, Path]:
     """The plan register from the decision (.txt or .docx); activity ids kept from the register already there."""
+    from pipeline.plan_import import import_into  # python-docx: only when importing
+
     with _writing(load_settings(root)):
         done = import_into(root, source, plan_id)
     return done.plan, done.csv_path, done.meta_path
@@ -89,6 +121,8 @@ def _rebase(path: Path, staging: Path, final: Path) -> Path:
 
 def generate(ws: Workspace, year: int) -> GenerateResult:
     """One workbook and request e-mail per agency with something to report in `year`."""
+    from pipeline.generate.workbooks import generate as generate_workbooks  # openpyxl: only when generating
+
     final = ws.settings.outbox(year)
 
     def files() -> set[Path]:
@@ -123,13 +157,6 @@ def _inbox_or_fail(ws: Workspace, year: int) -> None:
                          "vào đó các tệp các đơn vị gửi về, rồi chạy lại.")
 
 
-def _check(ws: Workspace, year: int, staging: Path, engine: str, workers: int | None, limits: Limits,
-           progress: Progress | None, on_total: Progress | None) -> CheckRun:
-    result = run_check(ws, year, engine=engine, workers=workers, progress=progress, on_total=on_total, limits=limits)
-    written = write_check_outputs(ws, result, staging, workers, limits)
-    return CheckRun(result, {label: ws.settings.outbox(year) / path for label, path in written.items()})
-
-
 def check(ws: Workspace, year: int, engine: str = "calamine", workers: int | None = None,
           progress: Progress | None = None, on_total: Progress | None = None,
           limits: Limits = Limits()) -> CheckRun:
@@ -143,14 +170,25 @@ def check(ws: Workspace, year: int, engine: str = "calamine", workers: int | Non
     with _writing(ws.settings):
         result = run_check(ws, year, engine=engine, workers=workers, progress=progress, on_total=on_total,
                            limits=limits)
-        key = _outputs_key(ws, "check", repr(dataclasses.replace(result, reused=0)), _listing(final / WORKBOOKS_DIR))
-        kept = _kept_outputs(final / CHECK_MARKER, key, final / CHECK_DIR)
+        key = _check_key(ws, result)
+        kept = _kept(final / CHECK_MARKER, key, final / CHECK_DIR)
         if kept is not None:
-            return CheckRun(result, {label: final / path for label, path in kept.items()})
+            return CheckRun(result, _written(final, kept))
         with replacing(final, {CHECK_DIR, CHECK_MARKER}) as staging:
-            written = write_check_outputs(ws, result, staging, workers, limits)
-            _mark(staging / CHECK_MARKER, key, written)
+            written = _write_check(ws, result, staging, key, workers, limits)
     return CheckRun(result, {label: final / path for label, path in written.items()})
+
+
+def _write_check(ws: Workspace, result: CheckResult, staging: Path, key: str, workers: int | None,
+                 limits: Limits) -> dict[str, Path]:
+    written = write_check_outputs(ws, result, staging, workers, limits)
+    _mark(staging / CHECK_MARKER, key, {"written": {k: v.as_posix() for k, v in written.items()}})
+    return written
+
+
+def _written(final: Path, marker: dict[str, object]) -> dict[str, Path]:
+    written = marker.get("written")
+    return {str(k): final / str(v) for k, v in written.items()} if isinstance(written, dict) else {}
 
 
 CHECK_MARKER = ".kiem-tra.json"  # what the check outputs of the year were written from
@@ -177,7 +215,7 @@ def _outputs_key(ws: Workspace, what: str, *inputs: str) -> str:
     """Everything a set of outputs is made from: the data, the officer's files, the templates, the code."""
     settings = ws.settings
     files = [settings.root / "baocao.toml", settings.root / DECISIONS_FILE, settings.agencies_csv,
-             *sorted(settings.templates_dir.glob("*"))]
+             settings.plan_csv, settings.plan_meta, *sorted(settings.templates_dir.glob("*"))]
     digest = hashlib.sha256("\0".join([what, _outputs_code(), store_code(), *inputs]).encode("utf-8"))
     for path in files:
         with contextlib.suppress(OSError):
@@ -185,21 +223,31 @@ def _outputs_key(ws: Workspace, what: str, *inputs: str) -> str:
     return digest.hexdigest()
 
 
-def _kept_outputs(marker: Path, key: str, *needed: Path) -> dict[str, Path] | None:
-    """What the outputs written last time hold, if they were written from exactly these inputs and are all there."""
+def _result_key(result: CheckResult) -> str:
+    """A year's check as the outputs see it: every file's verdict, digest and dates (not how it was obtained)."""
+    return repr(dataclasses.replace(result, reused=0))
+
+
+def _check_key(ws: Workspace, result: CheckResult) -> str:
+    return _outputs_key(ws, "check", _result_key(result), _listing(ws.settings.outbox(result.year) / WORKBOOKS_DIR))
+
+
+def _kept(marker: Path, key: str, *needed: Path) -> dict[str, object] | None:
+    """The marker of outputs written last time, if they were written from exactly these inputs and are all there."""
     try:
         data = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if data.get("key") != key or not all(p.exists() for p in needed):
+    if not isinstance(data, dict) or data.get("key") != key or not all(p.exists() for p in needed):
         return None
-    written = {str(k): Path(v) for k, v in data.get("written", {}).items()}
-    return written if all((marker.parent / p).exists() for p in written.values()) else None
+    written = data.get("written", {})
+    if not isinstance(written, dict) or not all((marker.parent / str(p)).exists() for p in written.values()):
+        return None
+    return data
 
 
-def _mark(marker: Path, key: str, written: dict[str, Path]) -> None:
-    write_atomic(marker, json.dumps({"key": key, "written": {k: v.as_posix() for k, v in written.items()}},
-                                    ensure_ascii=False).encode("utf-8"))
+def _mark(marker: Path, key: str, data: dict[str, object]) -> None:
+    write_atomic(marker, json.dumps({"key": key, **data}, ensure_ascii=False).encode("utf-8"))
 
 
 def inspect(ws: Workspace, year: int, progress: Progress | None = None) -> CheckResult:
@@ -239,24 +287,80 @@ def _report_names(year: int | None, period: tuple[int, int] | None) -> tuple[str
     return str(year), f"tong-hop-{year}.xlsx", f"bao-cao-{year}.docx"
 
 
-def _report(ws: Workspace, year: int | None, period: tuple[int, int] | None, checks: dict[int, CheckResult],
-            staging: Path, full: bool = False) -> ReportResult:
+REPORT_MARKER = ".bao-cao.json"  # what the report of the year (or the period) was written from
+
+
+@dataclass
+class _ReportJob:
+    """A report about to be made: its years, their checks, the key of everything it is made from."""
+
+    year: int | None
+    period: tuple[int, int] | None
+    full: bool
+    years: list[int]
+    checks: dict[int, CheckResult]
+    key: str
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        return _report_names(self.year, self.period)
+
+
+def _report_job(ws: Workspace, year: int | None, period: tuple[int, int] | None, checks: dict[int, CheckResult],
+                 full: bool) -> _ReportJob:
+    """Earlier years' checks come from the store: a year whose inbox did not change is not read again."""
     years = _report_years(ws, year, period, checks)
-    summaries = []
     for y in years:
         if y not in checks:
             checks[y] = run_check(ws, y)
-        summaries.append(summarise(ws, checks[y]))
-    if period is not None:
-        summary, history = combine(ws, summaries, period), summaries
-    else:
-        summary, history = summaries[-1], summaries[:-1]
-    stem, workbook_name, doc_name = _report_names(year, period)
-    context = build_context(ws, summary, history, period, full=full)
-    write_summary_workbook(ws, summary, staging / workbook_name, history, period, context["notes"])
-    render_report(ws.settings.templates_dir / REPORT_TEMPLATE, context, staging / doc_name)
+    key = _outputs_key(ws, "report", repr((year, period, full)), *(_result_key(checks[y]) for y in years))
+    return _ReportJob(year, period, full, years, checks, key)
+
+
+def _consolidate(ws: Workspace, job: _ReportJob) -> tuple[YearSummary, tuple[YearSummary, ...]]:
+    summaries = [summarise(ws, job.checks[y]) for y in job.years]
+    if job.period is not None:
+        return combine(ws, summaries, job.period), tuple(summaries)
+    return summaries[-1], tuple(summaries[:-1])
+
+
+def _history_years(job: _ReportJob) -> tuple[int, ...]:
+    return tuple(job.years) if job.period is not None else tuple(job.years[:-1])
+
+
+def _kept_report(ws: Workspace, job: _ReportJob) -> ReportResult | None:
+    stem, workbook_name, doc_name = job.names
     final = ws.settings.outbox(stem)
-    return ReportResult(final / workbook_name, final / doc_name, summary, tuple(history), tuple(years))
+    data = _kept(final / REPORT_MARKER, job.key, final / workbook_name, final / doc_name)
+    headline = data.get("headline") if data is not None else None
+    if not isinstance(headline, dict):
+        return None
+    try:
+        shown = Headline(int(headline["activities"]), float(headline["people"]), float(headline["money"]),
+                         {str(k): float(v) for k, v in dict(headline["totals"]).items()})
+    except (KeyError, TypeError, ValueError):
+        return None
+    return ReportResult(final / workbook_name, final / doc_name, tuple(job.years), _history_years(job), shown,
+                        True, functools.partial(_consolidate, ws, job))
+
+
+def _write_report(ws: Workspace, job: _ReportJob, staging: Path) -> ReportResult:
+    # the writers import xlsxwriter and python-docx: only when a report is written
+    from pipeline.outputs.summary_workbook import write_summary_workbook
+    from pipeline.outputs.word.context import build_context
+    from pipeline.outputs.word.render import render_report
+
+    summary, history = _consolidate(ws, job)
+    stem, workbook_name, doc_name = job.names
+    context = build_context(ws, summary, list(history), job.period, full=job.full)
+    write_summary_workbook(ws, summary, staging / workbook_name, list(history), job.period, context["notes"])
+    render_report(ws.settings.templates_dir / REPORT_TEMPLATE, context, staging / doc_name)
+    headline = Headline.of(summary)
+    _mark(staging / REPORT_MARKER, job.key, {"headline": dataclasses.asdict(headline)})
+    final = ws.settings.outbox(stem)
+    done = (summary, history)
+    return ReportResult(final / workbook_name, final / doc_name, tuple(job.years), _history_years(job), headline,
+                        False, lambda: done)
 
 
 def report(ws: Workspace, year: int | None = None, period: tuple[int, int] | None = None,
@@ -264,21 +368,44 @@ def report(ws: Workspace, year: int | None = None, period: tuple[int, int] | Non
     """Consolidate the year (with earlier years for comparison) or a period, and write both outputs.
 
     The Word report is condensed (key figures, one paragraph per activity); `full` adds every
-    implementing agency's results under each activity.
+    implementing agency's results under each activity. When nothing the report is made from
+    changed since it was written, both files are left as they are.
     """
     stem, workbook_name, doc_name = _report_names(year, period)
     _report_years(ws, year, period, {})
-    with _writing(ws.settings), replacing(ws.settings.outbox(stem), {workbook_name, doc_name}) as staging:
-        return _report(ws, year, period, {}, staging, full)
+    with _writing(ws.settings):
+        job = _report_job(ws, year, period, {}, full)
+        kept = _kept_report(ws, job)
+        if kept is not None:
+            return kept
+        with replacing(ws.settings.outbox(stem), {workbook_name, doc_name, REPORT_MARKER}) as staging:
+            return _write_report(ws, job, staging)
 
 
 def run(ws: Workspace, year: int, progress: Progress | None = None, on_total: Progress | None = None,
         limits: Limits = Limits()) -> RunResult:
-    """Check the year, write the check's outputs, then the report — all swapped in together."""
+    """Check the year, write the check's outputs, then the report — all swapped in together.
+
+    Outputs whose inputs did not change since they were written are left as they are.
+    """
     _inbox_or_fail(ws, year)
-    _, workbook_name, doc_name = _report_names(year, None)
-    with _writing(ws.settings), \
-            replacing(ws.settings.outbox(year), {CHECK_DIR, workbook_name, doc_name}) as staging:
-        checked = _check(ws, year, staging, "calamine", None, limits, progress, on_total)
-        built = _report(ws, year, None, {year: checked.result}, staging)
-    return RunResult(checked, built)
+    final = ws.settings.outbox(year)
+    with _writing(ws.settings):
+        result = run_check(ws, year, progress=progress, on_total=on_total, limits=limits)
+        check_key = _check_key(ws, result)
+        kept_check = _kept(final / CHECK_MARKER, check_key, final / CHECK_DIR)
+        job = _report_job(ws, year, None, {year: result}, False)
+        built = _kept_report(ws, job)
+        produced = set() if kept_check is not None else {CHECK_DIR, CHECK_MARKER}
+        if built is None:
+            produced |= set(job.names[1:]) | {REPORT_MARKER}
+        if not produced:
+            assert kept_check is not None and built is not None
+            return RunResult(CheckRun(result, _written(final, kept_check)), built)
+        with replacing(final, produced) as staging:
+            written = (_written(final, kept_check) if kept_check is not None else
+                       {label: final / path
+                        for label, path in _write_check(ws, result, staging, check_key, None, limits).items()})
+            if built is None:
+                built = _write_report(ws, job, staging)
+    return RunResult(CheckRun(result, written), built)

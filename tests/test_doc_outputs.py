@@ -25,9 +25,10 @@ def _blocks() -> list[tuple[str, str, str]]:
     return [(path.name, cmd, out) for path in DOCS for cmd, out in MARKED.findall(path.read_text(encoding="utf-8"))]
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("ws")
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A fresh copy each time: a second run on the same copy would find its outputs unchanged and say so."""
+    dest = tmp_path
     shutil.copy(ROOT / "baocao.toml", dest / "baocao.toml")
     for folder in ("plan", "templates", "inbox"):
         shutil.copytree(ROOT / folder, dest / folder)

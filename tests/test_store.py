@@ -91,3 +91,41 @@ def test_unchanged_check_keeps_its_outputs(ws_dir: Path) -> None:
                          encoding="utf-8")
     cycle.check(load_workspace(ws_dir), 2015)
     assert workbook.stat().st_mtime_ns != before  # the officer's decision changes the outputs
+
+
+def test_unchanged_run_keeps_the_report_and_a_change_rewrites_it(ws_dir: Path) -> None:
+    """A second `run` on the same inbox writes nothing; a figure changed in one return rewrites the report with it."""
+    shutil.copytree(ROOT / "inbox" / "2014", ws_dir / "inbox" / "2014")
+    ws = load_workspace(ws_dir)
+    first = cycle.run(ws, 2015)
+    assert not first.report.kept and first.report.history_years == (2014,)
+    document, workbook = first.report.document, first.report.workbook
+    stamps = (document.stat().st_mtime_ns, workbook.stat().st_mtime_ns)
+    again = cycle.run(ws, 2015)
+    assert again.report.kept and (document.stat().st_mtime_ns, workbook.stat().st_mtime_ns) == stamps
+    assert again.report.headline == first.report.headline
+    # the summary behind a kept report is the same consolidation, computed again on demand
+    assert again.report.summary.totals() == first.report.summary.totals()
+    assert [h.year for h in again.report.history] == [2014]
+    # `report` alone keeps it; the full report is another document, written in its place
+    assert cycle.report(ws, 2015).kept
+    assert not cycle.report(ws, 2015, full=True).kept
+    assert not cycle.report(ws, 2015).kept  # the full report replaced the condensed one: written again
+    # an earlier year's inbox changed: the comparison changes, so the report is written again
+    earlier = sorted(p for p in (ws_dir / "inbox" / "2014").iterdir() if p.suffix == ".xlsx")[0]
+    earlier.unlink()
+    later = cycle.run(load_workspace(ws_dir), 2015)
+    assert not later.report.kept and later.check.written == again.check.written
+
+
+def test_report_not_written_again_needs_no_consolidation_to_be_shown(ws_dir: Path) -> None:
+    """What the command line prints of a kept report comes from its marker; a damaged marker means writing again."""
+    ws = load_workspace(ws_dir)
+    cycle.report(ws, 2015)
+    kept = cycle.report(ws, 2015)
+    assert kept.kept and kept.headline.activities > 0 and "_summaries" not in kept.__dict__
+    marker = ws_dir / "outbox" / "2015" / cycle.REPORT_MARKER
+    marker.write_text("{not json", encoding="utf-8")
+    assert not cycle.report(ws, 2015).kept
+    marker.write_text('{"key": "x", "headline": {}}', encoding="utf-8")
+    assert not cycle.report(ws, 2015).kept

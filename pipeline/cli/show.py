@@ -89,18 +89,18 @@ def report_json(result: ReportResult) -> dict[str, Any]:
     """The report as plain data for scripts."""
     return {"workbook": str(result.workbook), "document": str(result.document),
             "years": list(result.years),
-            "totals": result.summary.totals()}
+            "totals": result.headline.totals}
 
 
 def print_report(ws: Workspace, result: ReportResult) -> None:
     """What the report wrote, with its headline figures."""
     out = console()
     root = ws.settings.root
-    acts = result.summary.activities
-    out.print(f"[bold]Đã viết báo cáo tổng hợp[/bold] ({len(acts)} hoạt động; "
-              f"{vn_number(float(acts['people'].sum()))} lượt người; "
-              f"{vn_number(float(acts['money_state'].sum() + acts['money_other'].sum()), 1)} triệu đồng)")
+    head = result.headline
+    done = "Báo cáo tổng hợp giữ nguyên vì dữ liệu không đổi" if result.kept else "Đã viết báo cáo tổng hợp"
+    out.print(f"[bold]{done}[/bold] ({head.activities} hoạt động; {vn_number(head.people)} lượt người; "
+              f"{vn_number(head.money, 1)} triệu đồng)")
     out.print(f"Bảng tổng hợp: {shown(result.workbook, root)}")
     out.print(f"Báo cáo Word: {shown(result.document, root)}")
-    if result.history:
-        out.print("Có so sánh với các năm: " + ", ".join(str(h.year) for h in result.history))
+    if result.history_years:
+        out.print("Có so sánh với các năm: " + ", ".join(str(y) for y in result.history_years))

@@ -34,12 +34,10 @@ from pipeline.model.text import ascii_slug
 from pipeline.model.vocab import Role
 from pipeline.workspace.files import write_atomic
 from pipeline.workspace.load import Workspace
+from pipeline.workspace.outbox import DRAFTS_DIR, SEND_LIST, WORKBOOKS_DIR
 from pipeline.workspace.settings import NEEDED_TO_GENERATE
 from pipeline.workspace.templates import SUBMISSION_TEMPLATE, ensure_template
 
-WORKBOOKS_DIR = "mau"
-DRAFTS_DIR = "thu"
-SEND_LIST = "danh-sach-gui.csv"
 SEND_LIST_HEADER = ("Mã đơn vị", "Tên đơn vị", "Email", "Tệp biểu mẫu", "Thư nháp",
                     "Chủ trì", "Phối hợp", "Địa phương", "Tổng số hoạt động")
 

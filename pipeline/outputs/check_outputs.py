@@ -7,8 +7,10 @@ The feedback copies are made from the agencies' own bytes, so they are made in w
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from pipeline.check.result import CheckResult
 from pipeline.intake.unpack import SEP
@@ -20,8 +22,10 @@ from pipeline.model.submission import FileResult
 from pipeline.model.text import ascii_slug
 from pipeline.model.vocab import AgencyState, FileKind, Outcome, Severity
 from pipeline.outputs.check_workbook import write_check_workbook
-from pipeline.outputs.feedback import SHEET_FIXES, SHEET_NOTES, FeedbackJob, write_feedback_job, write_findings_only
 from pipeline.workspace.load import Workspace
+
+if TYPE_CHECKING:
+    from pipeline.outputs.feedback import FeedbackJob
 
 CHECK_DIR = "kiem-tra"
 # Advice about the file format alone is not worth a letter to the agency.
@@ -53,6 +57,8 @@ def _wants_feedback(f: FileResult, outcome: Outcome) -> bool:
 
 def _feedback(ws: Workspace, result: CheckResult, folder: Path, workers: int | None, limits: Limits) -> int:
     """A marked copy and a draft e-mail for each counted-or-rejected file that has findings."""
+    from pipeline.outputs.feedback import FeedbackJob, write_feedback_job, write_findings_only  # openpyxl
+
     outcome = {o.path: o.outcome for o in result.outcomes}
     inbox = ws.settings.inbox(result.year)
     author = department_tag(ws)
@@ -94,6 +100,8 @@ def _feedback(ws: Workspace, result: CheckResult, folder: Path, workers: int | N
 
 def _feedback_body(ws: Workspace, result: CheckResult, path: str, findings: list[Finding], marked: bool,
                    resubmit_by: str = "") -> str:
+    from pipeline.outputs.feedback import SHEET_FIXES, SHEET_NOTES
+
     errors = [f for f in findings if f.severity == Severity.ERROR]
     warnings = [f for f in findings if f.severity != Severity.ERROR]
     contact = ws.settings.contact
@@ -131,14 +139,30 @@ def _where(f: Finding) -> str:
     return f"[{', '.join(parts)}] " if parts else ""
 
 
+def blank_index(folder: Path, year: int) -> dict[str, Path]:
+    """The blank workbooks `generate` wrote, by agency code: `<CODE>_<name>_<year>.xlsx`, the first by name.
+
+    The folder is listed once, not searched once per agency: a province with thousands of communes
+    that have not reported yet costs one listing, not thousands.
+    """
+    suffix = f"_{year}.xlsx"
+    index: dict[str, Path] = {}
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file() and entry.name.endswith(suffix))
+    except OSError:
+        return {}
+    for name in names:
+        parts = name[:-len(suffix)].split("_")
+        for i in range(1, len(parts)):  # the code is any run of leading parts that leaves a name after it
+            index.setdefault("_".join(parts[:i]), folder / name)
+    return index
+
+
 def _blank_forms(ws: Workspace, year: int, codes: list[str], blank_dir: Path,
                  scratch: Path) -> tuple[dict[str, Path], str]:
     """Each agency's blank workbook: from mau/ when `generate` wrote it, else made now; (found, why none)."""
-    found = {}
-    for code in codes:
-        blanks = sorted(blank_dir.glob(f"{code}_*_{year}.xlsx")) if blank_dir.is_dir() else []
-        if blanks:
-            found[code] = blanks[0]
+    index = blank_index(blank_dir, year)
+    found = {code: index[code] for code in codes if code in index}
     if all(c in found for c in codes):
         return found, ""
     from pipeline.generate.workbooks import generate
@@ -200,6 +224,7 @@ def _resend_requests(ws: Workspace, result: CheckResult, folder: Path, blank_dir
         if outcome.agency is not None and outcome.outcome in (Outcome.REJECTED, Outcome.NOT_A_SPREADSHEET):
             mine.setdefault(outcome.agency, []).append(outcome.path)
     by_path = {f.path: f for f in result.files}
+    blanks_of = blank_index(blank_dir, result.year)
     for status in result.agencies:
         if status.state != AgencyState.UNREADABLE:
             continue
@@ -207,8 +232,8 @@ def _resend_requests(ws: Workspace, result: CheckResult, folder: Path, blank_dir
         # a scan or a document instead of the workbook: send the blank workbook again with the request
         paths = mine.get(status.agency, [])
         sent_other = any(f.code == "not-a-spreadsheet" for p in paths for f in by_path[p].findings)
-        blanks = sorted(blank_dir.glob(f"{agency.code}_*_{result.year}.xlsx")) if sent_other and blank_dir.is_dir() \
-            else []
+        blank = blanks_of.get(agency.code) if sent_other else None
+        blanks = [blank] if blank is not None else []
         lines = [
             "Kính gửi Quý cơ quan, đơn vị,",
             "",

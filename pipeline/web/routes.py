@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline.generate.workbooks import DRAFTS_DIR, SEND_LIST, WORKBOOKS_DIR
+from pipeline.workspace.outbox import DRAFTS_DIR, SEND_LIST, WORKBOOKS_DIR
 from pipeline.intake.limits import Limits
 from pipeline.model.errors import BaocaoError
 from pipeline.model.numbers import vn_number

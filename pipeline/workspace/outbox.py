@@ -19,6 +19,11 @@ from filelock import FileLock, Timeout
 from pipeline.model.errors import OutputError, UsageError
 from pipeline.workspace.files import output_error
 
+# What `generate` writes into a year's folder of the outbox.
+WORKBOOKS_DIR = "mau"  # one workbook per agency
+DRAFTS_DIR = "thu"  # one request e-mail per agency
+SEND_LIST = "danh-sach-gui.csv"  # who gets which workbook at which address
+
 LOCK_FILE = ".baocao.lock"
 _STAGING, _OLD = ".tmp-", ".old-"
 
