@@ -110,7 +110,10 @@ def _openpyxl_rows(data: bytes, name: str) -> list[list[Any]]:
 
 
 def _normalise(value: Any) -> Any:
-    if value is None or value == "":
+    kind = type(value)
+    if kind is str:  # most cells: text, kept as it is
+        return value or None
+    if value is None:
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)

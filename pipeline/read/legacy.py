@@ -254,6 +254,17 @@ def to_unicode(text: str, encoding: str) -> str:
 
 def fix_legacy(text: str) -> tuple[str, str | None]:
     """Return (text in Unicode NFC, legacy encoding found or None)."""
+    if len(text) <= 80:  # short texts repeat from return to return (labels, statuses): remembered
+        return _fix_short(text)
+    return _fix_legacy(text)
+
+
+@lru_cache(maxsize=16384)
+def _fix_short(text: str) -> tuple[str, str | None]:
+    return _fix_legacy(text)
+
+
+def _fix_legacy(text: str) -> tuple[str, str | None]:
     encoding = detect_legacy(text)
     if encoding is None:
         return unicodedata.normalize("NFC", text), None

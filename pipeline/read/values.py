@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -187,6 +188,20 @@ def parse_status(value: object, allow_not_applicable: bool) -> Parsed[Status]:
         return Parsed(None, MISSING)
     if not isinstance(value, str):
         return Parsed(None, STATUS_INVALID)
+    if len(value) <= _CACHED_CHARS:  # a handful of labels fill the status column of every return
+        return _parse_status_text(value, allow_not_applicable)
+    return _parse_status_uncached(value, allow_not_applicable)
+
+
+_CACHED_CHARS = 80  # texts this short are remembered (statuses, labels); long ones are never kept in memory
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_status_text(value: str, allow_not_applicable: bool) -> Parsed[Status]:
+    return _parse_status_uncached(value, allow_not_applicable)
+
+
+def _parse_status_uncached(value: str, allow_not_applicable: bool) -> Parsed[Status]:
     text = _nfc(value).strip()
     if not text or not _INVISIBLE.sub("", _SPACE_LIKE.sub(" ", text)).strip():
         return Parsed(None, MISSING)
@@ -500,6 +515,17 @@ def clean_text(value: object) -> str:
     """Return the cell as NFC text with spaces collapsed inside lines, line breaks kept, None as ""."""
     if value is None:
         return ""
+    if type(value) is str and len(value) <= _CACHED_CHARS:
+        return _clean_short(value)
+    return _clean_text(value)
+
+
+@functools.lru_cache(maxsize=16384)
+def _clean_short(value: str) -> str:
+    return _clean_text(value)
+
+
+def _clean_text(value: object) -> str:
     if isinstance(value, bool):
         text = "TRUE" if value else "FALSE"  # what Excel displays
     elif isinstance(value, (int, float)):
