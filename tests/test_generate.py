@@ -627,3 +627,24 @@ def test_init_template_writes_atomically(tmp_path: Path) -> None:
     init_template(path)
     init_template(path)
     assert [p.name for p in path.parent.iterdir()] == [TEMPLATE_FILE]
+
+
+def test_only_some_agencies_get_the_same_workbooks(run: tuple[Workspace, GenerateResult], tmp_path: Path) -> None:
+    """A blank form made for a reminder is the agency's own workbook, laid out as in the full generation."""
+    ws, full = run
+    codes = [w.agency.code for w in full.workbooks][-2:]
+    some = generate(ws, YEAR, out_dir=tmp_path / "some", only=set(codes))
+    assert [w.agency.code for w in some.workbooks] == codes
+    for mine in some.workbooks:
+        reference = next(w for w in full.workbooks if w.agency.code == mine.agency.code)
+        a, b = load_workbook(mine.workbook), load_workbook(reference.workbook)
+        stamped = {"generated_at", "fingerprint"}  # when it was made, and the seal over that
+        assert {k: v for k, v in meta(a).items() if k not in stamped} == \
+            {k: v for k, v in meta(b).items() if k not in stamped}
+        for name in a.sheetnames:
+            if name == layout.SHEET_META:
+                continue
+            assert [list(r) for r in a[name].iter_rows(values_only=True)] == \
+                [list(r) for r in b[name].iter_rows(values_only=True)], name
+            widths = {k: d.width for k, d in a[name].column_dimensions.items()}
+            assert widths == {k: d.width for k, d in b[name].column_dimensions.items()}, name

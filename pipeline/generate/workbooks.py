@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
@@ -368,8 +368,13 @@ def _missing_emails(written: Sequence[AgencyWorkbook]) -> list[str]:
             for w in written if not w.agency.email.strip()]
 
 
-def generate(ws: Workspace, year: int, out_dir: Path | None = None) -> GenerateResult:
-    """Write outbox/<year>/mau/*.xlsx, thu/*.eml and danh-sach-gui.csv (`out_dir` replaces outbox/<year>)."""
+def generate(ws: Workspace, year: int, out_dir: Path | None = None,
+             only: Collection[str] | None = None) -> GenerateResult:
+    """Write outbox/<year>/mau/*.xlsx, thu/*.eml and danh-sach-gui.csv (`out_dir` replaces outbox/<year>).
+
+    `only` limits the workbooks to these agencies (laid out as in the full set: the same column
+    widths and row heights), for a reminder that needs a blank form `generate` has not written.
+    """
     ws.settings.require(NEEDED_TO_GENERATE, "tạo biểu mẫu và thư gửi các đơn vị")
     folder = out_dir or ws.settings.outbox(year)
     _check_folder(ws, folder)
@@ -385,7 +390,8 @@ def generate(ws: Workspace, year: int, out_dir: Path | None = None) -> GenerateR
     generated_at = dt.datetime.now().astimezone().replace(microsecond=0)
     run = _Run(ws, year, generated_at, escaped(run_values(ws, year, generated_at)))
     setup_ms = (time.perf_counter() - started) * 1000
-    written, workbook_ms = _write_workbooks(run, bases, jobs, folder)
+    chosen = jobs if only is None else {code: items for code, items in jobs.items() if code in only}
+    written, workbook_ms = _write_workbooks(run, bases, chosen, folder)
     email_ms = _write_drafts(run, written)
     send_list = folder / SEND_LIST
     write_atomic(send_list, _send_list(written, folder))

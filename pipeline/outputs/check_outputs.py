@@ -168,7 +168,7 @@ def _blank_forms(ws: Workspace, year: int, codes: list[str], blank_dir: Path,
     from pipeline.generate.workbooks import generate
 
     try:
-        made = generate(ws, year, out_dir=scratch)
+        made = generate(ws, year, out_dir=scratch, only={c for c in codes if c not in found})
     except (UsageError, ConfigError) as exc:  # e.g. a setting generate needs is blank
         return found, str(exc)
     for w in made.workbooks:
