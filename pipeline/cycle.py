@@ -181,7 +181,7 @@ def check(ws: Workspace, year: int, engine: str = "calamine", workers: int | Non
 
 def _write_check(ws: Workspace, result: CheckResult, staging: Path, key: str, workers: int | None,
                  limits: Limits) -> dict[str, Path]:
-    written = write_check_outputs(ws, result, staging, workers, limits)
+    written = write_check_outputs(ws, result, staging, workers, limits, previous=ws.settings.outbox(result.year))
     _mark(staging / CHECK_MARKER, key, {"written": {k: v.as_posix() for k, v in written.items()}})
     return written
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -129,3 +130,28 @@ def test_report_not_written_again_needs_no_consolidation_to_be_shown(ws_dir: Pat
     assert not cycle.report(ws, 2015).kept
     marker.write_text('{"key": "x", "headline": {}}', encoding="utf-8")
     assert not cycle.report(ws, 2015).kept
+
+
+def test_feedback_copies_of_unchanged_files_are_taken_over(ws_dir: Path) -> None:
+    """Outputs written again (here: a new decision) take over each feedback copy whose file and findings are the
+    same, made again only for what changed; a damaged index only costs making them all again."""
+    ws = load_workspace(ws_dir)
+    cycle.check(ws, 2015)
+    copies = ws_dir / "outbox" / "2015" / "kiem-tra" / "phan-hoi"
+    before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in copies.iterdir()}
+    assert before
+    (ws_dir / "decisions.toml").write_text('[[exclude]]\nyear = 2015\nfile = "YTE_so-y-te_2015.xlsx"\n'
+                                           'reason = "Rút lại"\n', encoding="utf-8")
+    cycle.check(load_workspace(ws_dir), 2015)
+    after = {p.name: (p.stat().st_ino, p.read_bytes()) for p in copies.iterdir()}
+    assert after == before  # the same files, linked over: nothing made again
+    held = ws_dir / "held"  # links keep the old copies' inodes alive, so a new file cannot reuse one
+    held.mkdir()
+    for p in copies.iterdir():
+        os.link(p, held / p.name)
+    index = ws_dir / "outbox" / "2015" / "kiem-tra" / ".phan-hoi.json"
+    index.write_text("[", encoding="utf-8")
+    (ws_dir / "decisions.toml").write_text("", encoding="utf-8")
+    cycle.check(load_workspace(ws_dir), 2015)
+    again = {p.name: (p.stat().st_ino, p.read_bytes()) for p in copies.iterdir()}
+    assert set(again) == set(before) and all(again[n][0] != before[n][0] for n in before)

@@ -7,7 +7,11 @@ The feedback copies are made from the agencies' own bytes, so they are made in w
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import os
+import shutil
 import tempfile
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
@@ -22,6 +26,7 @@ from pipeline.model.submission import FileResult
 from pipeline.model.text import ascii_slug
 from pipeline.model.vocab import AgencyState, FileKind, Outcome, Severity
 from pipeline.outputs.check_workbook import write_check_workbook
+from pipeline.workspace.files import write_atomic
 from pipeline.workspace.load import Workspace
 
 if TYPE_CHECKING:
@@ -33,12 +38,16 @@ QUIET = {"legacy-format", "macro-workbook"}
 
 
 def write_check_outputs(ws: Workspace, result: CheckResult, year_folder: Path, workers: int | None = None,
-                        limits: Limits = Limits()) -> dict[str, Path]:
-    """Everything under <year_folder>/kiem-tra/; returns what was written, as paths inside `year_folder`."""
+                        limits: Limits = Limits(), previous: Path | None = None) -> dict[str, Path]:
+    """Everything under <year_folder>/kiem-tra/; returns what was written, as paths inside `year_folder`.
+
+    `previous` is the year's folder as it stands: a feedback copy made there from the same file,
+    findings and wording is taken over instead of being made again.
+    """
     folder = year_folder / CHECK_DIR
     workbook = folder / f"kiem-tra-{result.year}.xlsx"
     write_check_workbook(ws, result, workbook)
-    feedback = _feedback(ws, result, folder, workers, limits)
+    feedback = _feedback(ws, result, folder, workers, limits, previous / CHECK_DIR if previous else None)
     blank_dir = year_folder / "mau"
     reminders = _reminders(ws, result, folder, blank_dir) + _resend_requests(ws, result, folder, blank_dir)
     written = {"Tệp kiểm tra": workbook}
@@ -55,7 +64,59 @@ def _wants_feedback(f: FileResult, outcome: Outcome) -> bool:
             Outcome.DUPLICATE) and any(x.code not in QUIET for x in f.findings))
 
 
-def _feedback(ws: Workspace, result: CheckResult, folder: Path, workers: int | None, limits: Limits) -> int:
+FEEDBACK_INDEX = ".phan-hoi.json"  # in kiem-tra/: what each feedback copy was made from
+
+
+@functools.lru_cache(maxsize=1)
+def _feedback_code() -> str:
+    """The code that makes feedback copies: a new version makes them again."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for path in [*sorted(here.glob("*.py")), here.parent / "model" / "findings.py"]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _job_key(job: FeedbackJob) -> str:
+    parts = (job.digest, job.member, job.kind, repr(job.findings), job.author, job.resubmit_by, job.year,
+             job.path.name, _feedback_code())
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def _previous_copies(previous: Path | None) -> dict[str, dict[str, str]]:
+    if previous is None:
+        return {}
+    try:
+        data = json.loads((previous / FEEDBACK_INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict) and isinstance(v.get("key"), str)
+            and v.get("made") in ("marked", "list")}
+
+
+def _take_over(previous: Path | None, job: FeedbackJob, old: dict[str, dict[str, str]], key: str) -> str | None:
+    """The copy made last time from exactly this job, linked into the new folder: "marked"/"list", or None."""
+    entry = old.get(job.path.name)
+    if previous is None or entry is None or entry["key"] != key:
+        return None
+    source = previous / "phan-hoi" / job.path.name
+    try:
+        if not source.is_file() or source.is_symlink():
+            return None
+        job.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, job.path)
+        except OSError:
+            shutil.copyfile(source, job.path)
+    except OSError:
+        return None
+    return entry["made"]
+
+
+def _feedback(ws: Workspace, result: CheckResult, folder: Path, workers: int | None, limits: Limits,
+              previous: Path | None = None) -> int:
     """A marked copy and a draft e-mail for each counted-or-rejected file that has findings."""
     from pipeline.outputs.feedback import FeedbackJob, write_feedback_job, write_findings_only  # openpyxl
 
@@ -78,12 +139,24 @@ def _feedback(ws: Workspace, result: CheckResult, folder: Path, workers: int | N
     if not jobs:
         return 0
     made: dict[str, str] = {}
-    with Pool(write_feedback_job, None, workers or 0, limits) as pool:
-        for job, done in pool.map([j for _, j in jobs]):
-            if isinstance(done, Failed):  # the agency's workbook crashed or hung the writer: the list alone
-                write_findings_only(list(job.findings), job.path, job.resubmit_by, job.year)
-                done = "list"
-            made[job.member] = done
+    old = _previous_copies(previous)
+    keys = {job.member: _job_key(job) for _, job in jobs}
+    todo = []
+    for _, job in jobs:
+        taken = _take_over(previous, job, old, keys[job.member])
+        if taken is None:
+            todo.append(job)
+        else:
+            made[job.member] = taken
+    if todo:
+        with Pool(write_feedback_job, None, workers or 0, limits) as pool:
+            for job, done in pool.map(todo):
+                if isinstance(done, Failed):  # the agency's workbook crashed or hung the writer: the list alone
+                    write_findings_only(list(job.findings), job.path, job.resubmit_by, job.year)
+                    done = "list"
+                made[job.member] = done
+    index = {job.path.name: {"key": keys[job.member], "made": made[job.member]} for _, job in jobs}
+    write_atomic(folder / FEEDBACK_INDEX, json.dumps(index, ensure_ascii=False, indent=0).encode("utf-8"))
     for f, job in jobs:
         agency = ws.registry.get(str(f.agency))
         has_errors = any(x.severity == Severity.ERROR for x in f.findings)
