@@ -73,3 +73,15 @@ def _frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFr
         if key in frame:
             frame[key] = pd.to_numeric(frame[key], errors="coerce").astype("float64")
     return frame
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame as dicts of plain Python values, like `frame.to_dict("records")`.
+
+    Column by column (`tolist` boxes a whole column at once): about ten times faster on the
+    merged rows of thousands of returns, where `to_dict` boxes every cell on its own.
+    """
+    columns = [str(c) for c in frame.columns]
+    values = [frame.iloc[:, i].tolist() for i in range(len(columns))]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] if columns else \
+        [{} for _ in range(len(frame))]

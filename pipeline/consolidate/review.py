@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.consolidate.merge import FIGURES
+from pipeline.consolidate.merge import FIGURES, records
 from pipeline.consolidate.summary import YearSummary
 from pipeline.model.vocab import AgencyState, Status
 
@@ -41,9 +41,9 @@ def anomalies(summary: YearSummary, previous: YearSummary | None = None) -> list
     """Contradictions and anomalies of a year (or a period), in plan order."""
     out: list[Anomaly] = []
     acts = summary.activities
-    before = ({r["activity_id"]: r["status"] for r in previous.activities.to_dict("records")}
+    before = ({r["activity_id"]: r["status"] for r in records(previous.activities)}
               if previous is not None and len(previous.activities) else {})
-    for r in acts.to_dict("records"):
+    for r in records(acts):
         aid, status = str(r["activity_id"]), Status(r["status"])
         others = int(r["partner_implemented"]) + int(r["local_implemented"])
         figures = any(float(r[k]) > 0 for k in FIGURES)
@@ -61,7 +61,7 @@ def anomalies(summary: YearSummary, previous: YearSummary | None = None) -> list
             out.append(Anomaly("regression", aid, str(r["lead"]), (
                 ("before", str(old)), ("after", str(status)), ("year_before", previous.year), ("year", summary.year))))
     rows = summary.merged.rows
-    for r in rows.to_dict("records"):
+    for r in records(rows):
         has = any(isinstance(v, float) and v == v and v > 0 for v in (r[k] for k in FIGURES))
         if r["status"] in (Status.NOT_STARTED, Status.NOT_APPLICABLE) and has:
             out.append(Anomaly("row-contradiction", str(r["activity_id"]), str(r["agency"]), (
@@ -78,7 +78,7 @@ def _cell(row: Any) -> str:
 def _money_outliers(rows: Any) -> list[Anomaly]:
     money = [(r, float(r["money_state"] if r["money_state"] == r["money_state"] else 0.0)
               + float(r["money_other"] if r["money_other"] == r["money_other"] else 0.0))
-             for r in rows.to_dict("records")]
+             for r in records(rows)]
     positive = [m for _, m in money if m > 0]
     if len(positive) < 10:
         return []

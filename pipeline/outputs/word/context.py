@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.consolidate.merge import FIGURES
+from pipeline.consolidate.merge import FIGURES, records
 from pipeline.consolidate.review import Anomaly, anomalies
 from pipeline.consolidate.summary import YearSummary
 from pipeline.consolidate.texts import TextGroup, fold, group_texts
@@ -343,7 +343,7 @@ def _direction(ws: Workspace, words: Words, summary: YearSummary, period: tuple[
     if period:
         for y in summary.per_year:
             out.append(_reporting_sentence(ws, words, y, f"Năm {y.year}"))
-        missed = [a for a in summary.agencies.to_dict("records") if a["years_reported"] < a["years_expected"]]
+        missed = [a for a in records(summary.agencies) if a["years_reported"] < a["years_expected"]]
         if missed:
             names = [f"{words.name(a['agency'])} ({a['years_reported']}/{a['years_expected']} năm)" for a in missed]
             out.append(f"Có {len(missed)} cơ quan, đơn vị chưa gửi đủ báo cáo các năm"
@@ -404,9 +404,9 @@ def _groups(ws: Workspace, words: Words, summary: YearSummary, found: list[Anoma
             full: bool, period: tuple[int, int] | None) -> list[dict[str, Any]]:
     """Kết quả by the plan's groups in their order; a plan without groups in numeric order of its numbers."""
     acts: dict[str, dict[str, Any]] = {str(r["activity_id"]): {str(k): v for k, v in r.items()}
-                                     for r in summary.activities.to_dict("records")}
+                                     for r in records(summary.activities)}
     rows_by: dict[str, list[dict[str, Any]]] = {}
-    for r in summary.merged.rows.to_dict("records"):
+    for r in records(summary.merged.rows):
         rows_by.setdefault(str(r["activity_id"]), []).append({str(k): v for k, v in r.items()})
     activities = [a for a in ws.plan.activities if a.id in acts]
     groups: list[dict[str, Any]] = []
@@ -614,7 +614,7 @@ def _change(before: float, after: float) -> str:
 def _shortcomings(words: Words, summary: YearSummary, found: list[Anomaly], notes: list[Note],
                   period: tuple[int, int] | None) -> list[str]:
     """The department's own findings from the data, in its own voice."""
-    acts = summary.activities.to_dict("records")
+    acts = records(summary.activities)
     out = []
     not_started = [a for a in acts if a["status"] == Status.NOT_STARTED]
     if not_started:
@@ -637,7 +637,7 @@ def _shortcomings(words: Words, summary: YearSummary, found: list[Anomaly], note
         if pending:
             out.append(f"Đến năm {summary.year}, còn {len(pending)} hoạt động chưa hoàn thành (đang thực hiện): "
                        + _by_lead(words, pending) + ".")
-        gaps = [a for a in summary.agencies.to_dict("records") if a["years_reported"] < a["years_expected"]]
+        gaps = [a for a in records(summary.agencies) if a["years_reported"] < a["years_expected"]]
         if gaps:
             out.append(f"{len(gaps)} cơ quan, đơn vị chưa gửi đủ báo cáo hằng năm theo quy định.")
     # a year's reporting discipline is stated once, in section I, and asked of the committee in section V
@@ -712,7 +712,7 @@ def _to_department(words: Words, summary: YearSummary) -> dict[str, Any]:
 
 
 def _directions(words: Words, summary: YearSummary) -> dict[str, Any]:
-    acts = summary.activities.to_dict("records")
+    acts = records(summary.activities)
     pending = [a for a in acts if a["status"] in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.NOT_REPORTED)]
     own = []
     if pending:
@@ -741,7 +741,7 @@ def _own_proposals(ws: Workspace, words: Words, summary: YearSummary) -> list[st
     if asks:
         out.append(f"Đề nghị {ws.settings.committee_full} chỉ đạo " + "; ".join(asks) + f" để tổng hợp đầy đủ kết quả "
                    f"{summary.label}.")
-    not_started = [a for a in summary.activities.to_dict("records") if a["status"] == Status.NOT_STARTED]
+    not_started = [a for a in records(summary.activities) if a["status"] == Status.NOT_STARTED]
     if not_started:
         leads = [c for c in dict.fromkeys(str(a["lead"]) for a in not_started) if c != words.department_code]
         if leads:
@@ -752,7 +752,7 @@ def _own_proposals(ws: Workspace, words: Words, summary: YearSummary) -> list[st
 
 def _appendix_rows(words: Words, summary: YearSummary) -> list[dict[str, str]]:
     rows = []
-    acts = {r["activity_id"]: r for r in summary.activities.to_dict("records")}
+    acts = {r["activity_id"]: r for r in records(summary.activities)}
     order = [a for a in words.plan.activities if a.id in acts]
     if not words.plan.groups:
         order = sorted(order, key=_number_key)
