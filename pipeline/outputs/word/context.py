@@ -12,6 +12,7 @@ summarised with a count and left to the summary workbook.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -145,6 +146,11 @@ class Words:
             a = self.agency(self.department_code)
             out += [a.name, a.short_name, *a.aliases]
         return [n for n in dict.fromkeys(out) if n]
+
+    @functools.cached_property
+    def department_keys(self) -> tuple[str, ...]:
+        """The department's names folded without diacritics, for finding them in agencies' texts."""
+        return tuple(k for k in dict.fromkeys(strip_diacritics(fold(n)) for n in self.names_of_department()) if k)
 
 
 def _number_key(activity: Activity) -> tuple[Any, ...]:
@@ -693,7 +699,7 @@ def _group(items: list[tuple[str, str]]) -> list[TextGroup]:
 def _addresses(words: Words, text: str) -> bool:
     """True when a proposal is addressed to the department itself ("Đề nghị Sở … tổ chức …")."""
     folded = strip_diacritics(fold(text))
-    return any(strip_diacritics(fold(n)) and strip_diacritics(fold(n)) in folded for n in words.names_of_department())
+    return any(key in folded for key in words.department_keys)
 
 
 def _strip_address(words: Words, text: str) -> str:
