@@ -6,8 +6,9 @@ states; a period's workbook has the year in every detail row and each agency's h
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from xlsxwriter.utility import xl_col_to_name
 
@@ -25,16 +26,60 @@ CELL_LABELS = {c.key: c.label for c in (*REPORT_COLUMNS, *OTHER_COLUMNS)}
 NOTES_SHEET = "Cần rà soát"
 
 
+# A status, role or agency-state code as people read it (the first kind that knows the code wins).
+LABELS: dict[str, str] = {}
+for _member in (*Status, *Role, *AgencyState):
+    LABELS.setdefault(_member.value, _member.label)
+CHUNK = 4096  # frame rows turned into Python values at a time: memory stays flat in the number of rows
+# A frame column, or (column, function of its value) for a column derived on the way.
+Column: TypeAlias = str | tuple[str, Callable[[Any], Any]]
+
+
 def _label(value: Any) -> Any:
     """A status or role code as people read it; anything else unchanged."""
-    for kind in (Status, Role, AgencyState):
-        if isinstance(value, str) and value in kind._value2member_map_:
-            return kind(value).label
-    return value
+    return LABELS.get(value, value) if isinstance(value, str) else value
 
 
-def _records(frame: Any, columns: list[str]) -> list[list[Any]]:
-    return [[None if _isnan(v) else _round(v) for v in row] for row in frame[columns].itertuples(index=False, name=None)]
+def _records(frame: Any, columns: Sequence[Column], labels: bool = False) -> Iterator[tuple[Any, ...]]:
+    """The frame's rows as they are written: blanks as None, sums without float noise, codes labelled if asked.
+
+    Column by column over chunks of rows (pandas' per-row iteration costs ten times more), one chunk in
+    memory at a time.
+    """
+    for start in range(0, len(frame), CHUNK):
+        part = frame.iloc[start:start + CHUNK]
+        yield from zip(*(_column(part, column, labels) for column in columns))
+
+
+def _column(part: Any, column: Column, labels: bool) -> list[Any]:
+    name, derive = (column, None) if isinstance(column, str) else column
+    series = part[name]
+    values = series.tolist()
+    if derive is not None:
+        values = [derive(v) for v in values]
+    elif series.dtype.kind == "f":
+        return [None if v != v else round(v, 6) for v in values]
+    elif series.dtype.kind in "iu":
+        return values  # type: ignore[no-any-return]
+    elif labels and series.dtype == "str":  # text or NaN
+        return [None if v.__class__ is float else LABELS.get(v, v) for v in values]
+    cleaned = [None if _isnan(v) else _round(v) for v in values]
+    return [_label(v) for v in cleaned] if labels else cleaned
+
+
+def _memo(fn: Callable[[str], str], limit: int = 16384) -> Callable[[str], str]:
+    """`fn` remembering its last few thousand answers: every file of one layout has the same trails of cells."""
+    cache: dict[str, str] = {}
+
+    def get(value: str) -> str:
+        got = cache.get(value)
+        if got is None:
+            if len(cache) >= limit:
+                cache.clear()
+            got = cache[value] = fn(value)
+        return got
+
+    return get
 
 
 def _round(value: Any) -> Any:
@@ -68,43 +113,39 @@ def write_summary_workbook(ws: Workspace, summary: YearSummary, path: Path,
         _activities(book, fmt, ws, summary, label)
         _agencies(book, fmt, summary, label)
 
-        detail = merged.rows.assign(agency_name=merged.rows["agency"].map(names),
-                                    trail=merged.rows["cells"].map(source_cells))
         sheet = book.add_worksheet("Chi tiết")
-        cols = ["year", "agency", "agency_name", "role", "activity_id", "recommendations", "status", "result", "events",
-                "people", "money_state", "money_other", "difficulties", "proposals", "evidence", "source_file",
-                "sheet", "row", "trail"]
+        cols: list[Column] = ["year", "agency", ("agency", names.get), "role", "activity_id", "recommendations",
+                              "status", "result", "events", "people", "money_state", "money_other", "difficulties",
+                              "proposals", "evidence", "source_file", "sheet", "row", ("cells", _memo(source_cells))]
         table(sheet, fmt, 0, [("Năm", 6), ("Mã ĐV", 9), ("Đơn vị", 24), ("Vai trò", 9), ("Mã HĐ", 7),
                               (ws.plan.terms.number_label, 8), ("Tình trạng", 14), ("Kết quả thực hiện", 50),
                               ("Số hoạt động", 9), ("Lượt người", 10), ("KP NSNN (tr.đ)", 10), ("KP khác (tr.đ)", 10),
                               ("Khó khăn", 30), ("Đề xuất", 30), ("Văn bản, minh chứng", 20), ("Tệp nguồn", 36),
                               ("Trang", 10), ("Dòng", 6), ("Ô nguồn", 40)],
-              [[_label(v) for v in r] for r in _records(detail, cols)],
+              _records(merged.rows, cols, labels=True),
               ["year"] + ["text"] * 7 + ["int", "int", "money", "money"] + ["text"] * 5 + ["int", "text"])
 
-        others = merged.others.assign(agency_name=merged.others["agency"].map(names))
         sheet = book.add_worksheet("Hoạt động khác")
-        cols = ["year", "agency_name", "content", "status", "result", "events", "people", "money_state", "money_other",
-                "note", "source_file", "sheet", "row"]
+        cols = ["year", ("agency", names.get), "content", "status", "result", "events", "people", "money_state",
+                "money_other", "note", "source_file", "sheet", "row"]
         table(sheet, fmt, 0, [("Năm", 6), ("Đơn vị", 24), ("Nội dung hoạt động", 45), ("Tình trạng", 14),
                               ("Kết quả", 45), ("Số hoạt động", 9), ("Lượt người", 10), ("KP NSNN (tr.đ)", 10),
                               ("KP khác (tr.đ)", 10), ("Ghi chú", 24), ("Tệp nguồn", 36), ("Trang", 12), ("Dòng", 6)],
-              [[_label(v) for v in r] for r in _records(others, cols)],
+              _records(merged.others, cols, labels=True),
               ["year"] + ["text"] * 4 + ["int", "int", "money", "money"] + ["text"] * 3 + ["int"])
 
-        general = merged.general.assign(agency_name=merged.general["agency"].map(names),
-                                        field_label=merged.general["field"].map(GENERAL_LABELS))
         sheet = book.add_worksheet("Ý kiến của đơn vị")
         table(sheet, fmt, 0, [("Năm", 6), ("Đơn vị", 26), ("Nội dung", 30), ("Ý kiến của đơn vị", 90),
                               ("Tệp nguồn", 36), ("Ô", 6)],
-              _records(general, ["year", "agency_name", "field_label", "text", "source_file", "cell"]),
+              _records(merged.general, ["year", ("agency", names.get), ("field", GENERAL_LABELS.get), "text",
+                                        "source_file", "cell"]),
               ["year", "text", "text", "text", "text", "text"])
 
         _reporting(book, fmt, ws, summary)
 
         sheet = book.add_worksheet("Kết quả kiểm tra")
-        rows = [[f.file, f.severity.label, f.sheet, f.cell, f.activity_id, f.code, f.message_vi]
-                for f in sorted(summary.findings, key=lambda f: (f.severity != Severity.ERROR, f.file))]
+        rows = ((f.file, f.severity.label, f.sheet, f.cell, f.activity_id, f.code, f.message_vi)
+                for f in sorted(summary.findings, key=lambda f: (f.severity != Severity.ERROR, f.file)))
         table(sheet, fmt, 0, [("Tệp", 40), ("Mức độ", 9), ("Trang", 14), ("Ô", 6), ("Mã HĐ", 7), ("Mã", 22),
                               ("Nội dung", 80)], rows)
 
@@ -136,9 +177,9 @@ def _activities(book: Any, fmt: dict[str, Any], ws: Workspace, summary: YearSumm
              ("Địa phương đã triển khai", 10), ("Địa phương không phát sinh", 10), ("Số hoạt động", 10),
              ("Lượt người", 11), ("Kinh phí NSNN (tr.đ)", 13), ("Kinh phí khác (tr.đ)", 13), ("Tổng kinh phí (tr.đ)", 13)]
     kinds = ["text"] * 5 + ["int"] * 9 + ["money"] * 3
-    rows = _records(acts, cols) if len(acts) else []
-    styles = [STATUS_STYLE.get(Status(r[4])) for r in rows]
-    rows = [[_label(v) if c == 4 else v for c, v in enumerate(r)] for r in rows]
+    records = list(_records(acts, cols))
+    styles = [STATUS_STYLE.get(Status(r[4])) for r in records]
+    rows = [[_label(v) if c == 4 else v for c, v in enumerate(r)] for r in records]
     table(sheet, fmt, 2, heads, rows, kinds, styles)
     total_row = 3 + len(rows)
     sheet.write_string(total_row, 2, "Tổng cộng", fmt["bold"])
@@ -156,9 +197,9 @@ def _activities(book: Any, fmt: dict[str, Any], ws: Workspace, summary: YearSumm
 def _agencies(book: Any, fmt: dict[str, Any], summary: YearSummary, label: str) -> None:
     agencies = summary.agencies
     sheet = book.add_worksheet("Theo đơn vị")
-    frame = agencies.assign(state_label=agencies["state"].map(lambda v: AgencyState(v).label))
-    cols = ["agency", "name", "state_label", "received", "assigned", "reported", "implemented", "done", "errors",
-            "warnings", "events", "people", "money_state", "money_other", "other_money", "file"]
+    cols: list[Column] = ["agency", "name", ("state", lambda v: AgencyState(v).label), "received", "assigned",
+                          "reported", "implemented", "done", "errors", "warnings", "events", "people", "money_state",
+                          "money_other", "other_money", "file"]
     state_head = f"Tình trạng nộp (năm {summary.year})" if summary.period else "Tình trạng nộp"
     heads = [("Mã", 10), ("Đơn vị", 36), (state_head, 14), ("Ngày gửi", 11), ("Dòng được giao", 10),
              ("Dòng đã báo cáo", 10), ("Đã triển khai", 10), ("Đã hoàn thành", 10), ("Số lỗi", 8),
@@ -169,7 +210,7 @@ def _agencies(book: Any, fmt: dict[str, Any], summary: YearSummary, label: str) 
         cols[4:4] = ["years_reported", "years_expected"]
         heads[4:4] = [("Số năm đã gửi", 9), ("Số năm phải gửi", 9)]
         kinds[4:4] = ["int", "int"]
-    table(sheet, fmt, 0, heads, _records(frame, cols), kinds,
+    table(sheet, fmt, 0, heads, _records(agencies, cols), kinds,
           [STATE_STYLE.get(AgencyState(s)) for s in agencies["state"]])
 
 
@@ -244,7 +285,7 @@ def _charts(book: Any, fmt: dict[str, Any], ws: Workspace, summary: YearSummary,
     sheet.write_string(0, 0, "Đơn vị", fmt["header"])
     sheet.write_string(0, 1, "Kinh phí NSNN (tr.đ)", fmt["header"])
     sheet.write_string(0, 2, "Kinh phí khác (tr.đ)", fmt["header"])
-    rows = _records(money, ["short_name", "money_state", "money_other"])
+    rows = list(_records(money, ["short_name", "money_state", "money_other"]))
     for r, (name, state, other) in enumerate(rows, start=1):
         sheet.write_string(r, 0, str(name), fmt["text"])
         sheet.write_number(r, 1, float(state), fmt["money"])
