@@ -310,7 +310,42 @@ def _xlsm(data: bytes) -> bytes:
         "xl/vbaProjectSignature.bin": bytes(64)})
 
 
+def _query_table(data: bytes) -> bytes:
+    """A data connection feeding a query table on "Hướng dẫn", as Excel's "From Database" leaves them."""
+    rels_ns = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    pkg_rels = b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    connections = (b'<connections xmlns="' + MAIN_NS + b'"><connection id="1" name="q" type="1" refreshedVersion="6" '
+                   b'background="1" saveData="1"><dbPr connection="DSN=kho;" command="SELECT 1"/></connection>'
+                   b"</connections>")
+    table = (b'<table xmlns="' + MAIN_NS + b'" id="1" name="Bang1" displayName="Bang1" ref="F40:G41" '
+             b'tableType="queryTable" connectionId="1" totalsRowShown="0"><autoFilter ref="F40:G41"/>'
+             b'<tableColumns count="2"><tableColumn id="1" uniqueName="1" name="a" queryTableFieldId="1"/>'
+             b'<tableColumn id="2" uniqueName="2" name="b" queryTableFieldId="2"/></tableColumns>'
+             b'<tableStyleInfo name="TableStyleMedium2" showFirstColumn="0" showLastColumn="0" showRowStripes="1" '
+             b'showColumnStripes="0"/></table>')
+    query = (b'<queryTable xmlns="' + MAIN_NS + b'" name="q" connectionId="1" autoFormatId="16" '
+             b'applyNumberFormats="0" applyBorderFormats="0" applyFontFormats="0" applyPatternFormats="0" '
+             b'applyAlignmentFormats="0" applyWidthHeightFormats="0"><queryTableRefresh nextId="3"><queryTableFields '
+             b'count="2"><queryTableField id="1" name="a" tableColumnId="1"/><queryTableField id="2" name="b" '
+             b'tableColumnId="2"/></queryTableFields></queryTableRefresh></queryTable>')
+    sml = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+    return rewrite(data, {
+        "xl/worksheets/sheet1.xml": _sub(rb"</worksheet>", b'<tableParts count="1"><tablePart xmlns:r="' + rels_ns
+                                         + b'" r:id="rIdT1"/></tableParts></worksheet>'),
+        "xl/_rels/workbook.xml.rels": _rel("rIdQ", kind + "connections", "connections.xml"),
+        "[Content_Types].xml": _then(_type("xl/connections.xml", sml + "connections+xml"),
+                                     _type("xl/tables/table1.xml", sml + "table+xml"),
+                                     _type("xl/queryTables/queryTable1.xml", sml + "queryTable+xml")),
+    }, {"xl/connections.xml": connections, "xl/tables/table1.xml": table, "xl/queryTables/queryTable1.xml": query,
+        "xl/worksheets/_rels/sheet1.xml.rels": pkg_rels + b'<Relationship Id="rIdT1" Type="' + kind.encode()
+        + b'table" Target="../tables/table1.xml"/></Relationships>',
+        "xl/tables/_rels/table1.xml.rels": pkg_rels + b'<Relationship Id="rId1" Type="' + kind.encode()
+        + b'queryTable" Target="../queryTables/queryTable1.xml"/></Relationships>'})
+
+
 HOSTILE: dict[str, Callable[[bytes], bytes]] = {
+    "a data connection and its query table": _query_table,
     "formula-only cell": lambda d: rewrite(d, {REPORT: _sub(rb'(<c r="J8"[^>]*?)(?: t="\w+")?>(<v>[^<]*</v>)',
                                                             rb"\1><f>SUM(J9:J10)</f>")}),
     "shared formula": lambda d: rewrite(d, {REPORT: _then(
@@ -323,11 +358,18 @@ HOSTILE: dict[str, Callable[[bytes], bytes]] = {
              rb'<c r="B6"\1 t="str"><f>"x"&amp;"y"</f><v>\2</v></c>'),
         _sub(rb'(<c r="L8"[^>]*?)(?: t="\w+")?>(<v>[^<]*</v>)', rb'\1 t="e"><f>1/0</f><v>#DIV/0!</v>'))}),
     "shared and rich-text strings": _shared_strings,
+    "rich-text inline strings": lambda d: rewrite(d, {REPORT: _sub(
+        rb'(<c r="D8"[^>]*t="inlineStr">)<is><t>([^<]*)</t></is>',
+        rb'\1<is><r><rPr><b/><sz val="11"/><rFont val="Times New Roman"/></rPr><t xml:space="preserve">\2 </t></r>'
+        rb"<r><t>x</t></r></is>")}),
     "an empty sheetData": lambda d: rewrite(d, {GENERAL: _sub(rb"<sheetData>.*</sheetData>", b"<sheetData/>")}),
     "links, calculation chain, recalculation": _links,
     "xlsm with a macro project": _xlsm,
-    "rows and cells without spans and with prefixes": lambda d: rewrite(d, {REPORT: _then(
-        _sub(rb'<row r="(\d+)"', rb'<row r="\1" spans="1:3"', count=0))}),
+    "rows with spans": lambda d: rewrite(d, {REPORT: _sub(rb'<row r="(\d+)"', rb'<row r="\1" spans="1:3"', count=0)}),
+    "last round's copy sent back, with its comments": lambda d: _commented(d),
+    "prefixed elements": lambda d: rewrite(d, {REPORT: _then(
+        _sub(rb'<worksheet xmlns="([^"]+)"', rb'<worksheet xmlns="\1" xmlns:x="\1"'),
+        _sub(rb"<(/?)(sheetData|row|c|v|is|t|mergeCells|mergeCell)([ >/])", rb"<\1x:\2\3", count=0))}),
 }
 
 
@@ -353,6 +395,22 @@ def test_an_unusual_workbook_is_patched_like_openpyxl_copies_it(name: str, tupha
     compare(ref, patched)
 
 
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not installed")
+def test_a_workbook_libreoffice_saved_is_patched_like_openpyxl_copies_it(tuphap: Case, tmp_path: Path) -> None:
+    """Agencies that work in LibreOffice send its .xlsx: shared strings, its own styles and attributes."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "tuphap.xlsx").write_bytes(tuphap.data)
+    subprocess.run([str(SOFFICE), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(src / "tuphap.xlsx")], check=True,
+                   capture_output=True, timeout=300)
+    data = (out / "tuphap.xlsx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert "xl/sharedStrings.xml" in z.namelist()
+    ref, patched = both(replace(tuphap, data=data), tmp_path)
+    compare(ref, patched)
+
+
 def test_names_pointing_outside_go_and_local_names_follow_their_sheet(tuphap: Case, tmp_path: Path) -> None:
     _, patched = both(replace(tuphap, data=_links(tuphap.data)), tmp_path)
     book = _load(patched)
@@ -361,6 +419,19 @@ def test_names_pointing_outside_go_and_local_names_follow_their_sheet(tuphap: Ca
     assert book["Báo cáo"].print_title_rows == "$4:$5" and book.worksheets[0].print_title_rows == "$4:$4"
     with zipfile.ZipFile(io.BytesIO(patched)) as z:
         assert not [n for n in z.namelist() if "external" in n.lower() or "calcchain" in n.lower()]
+
+
+def test_data_connections_go_and_their_query_tables_become_plain_tables(tuphap: Case, tmp_path: Path) -> None:
+    _, patched = both(replace(tuphap, data=_query_table(tuphap.data)), tmp_path)
+    with zipfile.ZipFile(io.BytesIO(patched)) as z:
+        names = [n.lower() for n in z.namelist()]
+        assert "xl/connections.xml" not in names and not [n for n in names if "querytable" in n]
+        table = z.read("xl/tables/table1.xml")
+        assert b"queryTable" not in table and b"connectionId" not in table
+        assert b"connections" not in z.read("xl/_rels/workbook.xml.rels")
+        assert b"queryTable" not in z.read("xl/tables/_rels/table1.xml.rels")
+        assert b"connections" not in z.read("[Content_Types].xml") and b"queryTable" not in z.read("[Content_Types].xml")
+    assert _load(patched)["Hướng dẫn"].tables["Bang1"].ref == "F40:G41"
 
 
 def test_an_xlsm_becomes_an_xlsx_without_its_macros(tuphap: Case, tmp_path: Path) -> None:
@@ -380,12 +451,15 @@ REFUSED: dict[str, Callable[[bytes], bytes]] = {
                                                                                 b"spreadsheetml/main")}),
     "a DOCTYPE": lambda d: rewrite(d, {REPORT: _sub(rb"^", b'<!DOCTYPE x [<!ENTITY a "b">]>')}),
     "a missing sheet part": lambda d: rewrite(d, {"xl/_rels/workbook.xml.rels": _sub(rb"sheet3\.xml", b"sheet9.xml")}),
-    "comments already there": lambda d: _commented(d),
+    "form controls in the comments' drawing": lambda d: rewrite(_commented(d), {
+        "xl/drawings/commentsDrawing1.vml": _sub(rb'ObjectType="Note"', b'ObjectType="Button"')}),
+    "threaded comments": lambda d: rewrite(_commented(d), {"xl/worksheets/_rels/sheet3.xml.rels": _rel(
+        "rIdT", "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment", "../threadedComments/t1.xml")}),
     "no styles": lambda d: rewrite(d, {"xl/_rels/workbook.xml.rels": _sub(rb'<Relationship [^>]*styles"[^>]*/>', b"")}),
     "not a zip": lambda d: d[:200],
-    "a data connection": lambda d: rewrite(d, {"xl/_rels/workbook.xml.rels": _rel(
-        "rIdQ", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/connections", "connections.xml")},
-        {"xl/connections.xml": b'<connections xmlns="' + MAIN_NS + b'"/>'}),
+    "an XML map": lambda d: rewrite(d, {"xl/_rels/workbook.xml.rels": _rel(
+        "rIdM", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/xmlMaps", "xmlMaps.xml")},
+        {"xl/xmlMaps.xml": b'<MapInfo xmlns="' + MAIN_NS + b'"/>'}),
 }
 
 
@@ -393,6 +467,7 @@ def _commented(data: bytes) -> bytes:
     """The feedback copy of last round sent back: its comments and VML drawing still in "Báo cáo"."""
     book = _load(data)
     book["Báo cáo"]["D6"].comment = openpyxl.comments.Comment("Lỗi: cũ", "Sở")
+    book["Báo cáo"]["H6"].comment = openpyxl.comments.Comment("Cảnh báo: cũ", "Sở")  # a cell marked again
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -413,7 +488,7 @@ def test_what_the_patch_does_not_expect_falls_back_and_never_crashes_the_run(nam
     assert done in ("marked", "list")
     book = _load((tmp_path / "out" / "copy.xlsx").read_bytes())
     assert book.sheetnames[0] == "Lỗi cần sửa"
-    if name == "comments already there":  # openpyxl marks it, the old comment kept where nothing is wrong now
+    if "comments" in name:  # openpyxl marks it, the old comment kept where nothing is wrong now
         assert done == "marked" and book["Báo cáo"]["D6"].comment.text == "Lỗi: cũ"
 
 
@@ -433,7 +508,8 @@ def test_libreoffice_opens_the_patched_copies_with_their_notes(tuphap: Case, sam
     marked = [c for c in sample_cases if c.findings][:2]
     copies = {"tuphap": patch_workbook(tuphap.data, list(tuphap.findings), list_sheet(list(tuphap.findings),
                                        tuphap.resubmit_by, tuphap.year), FILL, tuphap.author)}
-    for name in ("xlsm with a macro project", "shared and rich-text strings", "links, calculation chain, recalculation"):
+    for name in ("xlsm with a macro project", "shared and rich-text strings", "links, calculation chain, recalculation",
+                 "last round's copy sent back, with its comments", "prefixed elements"):
         case = replace(tuphap, data=HOSTILE[name](tuphap.data))
         copies[re.sub(r"\W+", "-", name)] = both(case, tmp_path)[1]
     for i, case in enumerate(marked):

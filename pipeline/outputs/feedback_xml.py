@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 import posixpath
 import re
 import zipfile
@@ -47,9 +48,11 @@ WORKBOOK_CTS = {WORKBOOK_CT, "application/vnd.ms-excel.sheet.macroEnabled.main+x
                 "application/vnd.ms-excel.template.macroEnabled.main+xml"}
 # Parts the copy leaves out, by the type of the relationship that reaches them.
 DROPPED_RELS = {REL + "externalLink", REL + "calcChain", "http://schemas.microsoft.com/office/2006/relationships/vbaProject"}
-# Parts whose removal would need edits elsewhere this module does not make: openpyxl writes those copies.
-REFUSED_RELS = {REL + "connections", REL + "queryTable", REL + "customXmlMappings"}
+THREADED = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+CONNECTIONS, QUERY_TABLE, TABLE = REL + "connections", REL + "queryTable", REL + "table"
+REFUSED_RELS = {REL + "xmlMaps"}  # XML maps bind cells to outside data: openpyxl writes those copies
 MAX_PART = 256 * 1024 * 1024  # the guard bounded the file already; a copy never inflates more than this per part
+MAX_TOTAL = 1024 * 1024 * 1024  # nor more than this in all
 MAX_ROW, MAX_COL = 1_048_576, 16_384
 # The elements a worksheet may hold after <legacyDrawing>, in schema order (the new one goes before them).
 AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
@@ -57,6 +60,8 @@ AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contro
 BEFORE_SHEET_DATA = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                           remove_comments=False)
+# What makes a worksheet part change; one without any (and no marks) is copied as it is, unparsed.
+_TOUCHED = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|hyperlinks|sheetCalcPr)[\s>/]|tabSelected\s*=\s*[\"'](?:1|true)")
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 
 
@@ -122,22 +127,24 @@ class _Package:
     changed: dict[str, bytes] = field(default_factory=dict)
     added: dict[str, bytes] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)
+    inflated: int = 0
 
     def has(self, part: str) -> bool:
         return part.lower() in self.names or part in self.added
 
     def read(self, part: str) -> bytes:
-        if part in self.changed:
-            return self.changed[part]
         name = self.names.get(part.lower())
         if name is None:
             raise Unexpected(f"missing part {part}")
+        if name in self.changed:
+            return self.changed[name]
         info = self.zin.getinfo(name)
         if info.file_size > MAX_PART:
             raise Unexpected(f"part {part} too large")
         with self.zin.open(info) as fh:
             data = fh.read(MAX_PART + 1)
-        if len(data) > MAX_PART:
+        self.inflated += len(data)
+        if len(data) > MAX_PART or self.inflated > MAX_TOTAL:
             raise Unexpected(f"part {part} too large")
         return data
 
@@ -298,7 +305,7 @@ def patch_workbook(data: bytes, findings: list[Finding], listing: ListSheet, fil
         rels = {r.get("Id"): r for r in book_rels.iter(q("Relationship", PKG))}
         kinds = {r.get("Type", "") for r in rels.values()}
         if kinds & REFUSED_RELS:
-            raise Unexpected("data connections")
+            raise Unexpected("XML maps")
         for rel in list(rels.values()):
             if rel.get("Type") in DROPPED_RELS:
                 if rel.get("TargetMode") != "External":
@@ -318,6 +325,8 @@ def patch_workbook(data: bytes, findings: list[Finding], listing: ListSheet, fil
             if rel.get("Type") == REL + "worksheet":
                 sheets[name] = _resolve(book_part, rel.get("Target", ""))
 
+        if CONNECTIONS in kinds:
+            _drop_connections(pkg, book_part, book_rels, list(sheets.values()))
         marks: dict[str, dict[tuple[int, int], list[Finding]]] = {}
         merged: dict[str, list[tuple[int, int, int, int]]] = {}
         roots: dict[str, etree._Element] = {}
@@ -346,21 +355,28 @@ def patch_workbook(data: bytes, findings: list[Finding], listing: ListSheet, fil
         content_types = _parse(pkg.read("[Content_Types].xml"))
         if content_types.tag != q("Types", CT):
             raise Unexpected("content types")
-        vml_count = 0
+        vml_block = 1  # shape ids of the comments' drawings: 1024 a block, unique in the workbook
         for part in sheets.values():
-            root = roots[part] if part in roots else _parse(pkg.read(part))
-            if root.tag != q("worksheet"):
-                raise Unexpected(f"worksheet {part}")
             sheet_rels = pkg.rels(part)
             if sheet_rels is not None and any(r.get("Type") in REFUSED_RELS for r in sheet_rels.iter(q("Relationship", PKG))):
                 raise Unexpected("query tables")
+            if part not in roots:
+                body = pkg.read(part)
+                if not _TOUCHED.search(body):
+                    if sheet_rels is not None and _drop_links(sheet_rels):
+                        pkg.write(_rels_name(part), _dump(sheet_rels))
+                    continue
+                roots[part] = _parse(body)
+            root = roots[part]
+            if root.tag != q("worksheet"):
+                raise Unexpected(f"worksheet {part}")
             _inert_sheet(root, sheet_rels)
             cell_marks = [Mark(row, col, *cell_note(items)) for (row, col), items in sorted(marks.get(part, {}).items())]
             if cell_marks:
                 if sheet_rels is None:
                     sheet_rels = etree.Element(q("Relationships", PKG), nsmap={None: PKG})
-                vml_count += 1
-                _mark_sheet(pkg, root, sheet_rels, content_types, styles, cell_marks, author, vml_count, fills)
+                vml_block += _mark_sheet(pkg, part, root, sheet_rels, content_types, styles, cell_marks, author,
+                                         vml_block, fills)
             pkg.changed[pkg.stored(part)] = _dump(root)
             if sheet_rels is not None:
                 name = _rels_name(part)
@@ -385,6 +401,38 @@ def patch_workbook(data: bytes, findings: list[Finding], listing: ListSheet, fil
         return _zip(pkg)
 
 
+def _drop_connections(pkg: _Package, book_part: str, book_rels: etree._Element, sheets: list[str]) -> None:
+    """No data connections: their parts, the query tables that use them (tables become plain ones) go."""
+    for rel in list(book_rels):
+        if rel.get("Type") == REL + "pivotCacheDefinition":
+            cache = _parse(pkg.read(_resolve(book_part, rel.get("Target", ""))))
+            if any(el.get("connectionId") for el in cache.iter(q("cacheSource"))):
+                raise Unexpected("a pivot table fed by a data connection")
+        elif rel.get("Type") == CONNECTIONS:
+            if rel.get("TargetMode") != "External":
+                pkg.drop(_resolve(book_part, rel.get("Target", "")))
+            book_rels.remove(rel)
+    for sheet in sheets:
+        sheet_rels = pkg.rels(sheet)
+        for rel in [] if sheet_rels is None else list(sheet_rels):
+            if rel.get("Type") != TABLE or rel.get("TargetMode") == "External":
+                continue
+            table_part = _resolve(sheet, rel.get("Target", ""))
+            table_rels = pkg.rels(table_part)
+            table = _parse(pkg.read(table_part))
+            if table_rels is not None:
+                for query in [r for r in table_rels if r.get("Type") == QUERY_TABLE]:
+                    pkg.drop(_resolve(table_part, query.get("Target", "")))
+                    table_rels.remove(query)
+                pkg.write(_rels_name(table_part), _dump(table_rels))
+            if table.get("tableType") == "queryTable":
+                del table.attrib["tableType"]
+            table.attrib.pop("connectionId", None)
+            for column in table.iter(q("tableColumn")):
+                column.attrib.pop("queryTableFieldId", None)
+            pkg.write(table_part, _dump(table))
+
+
 def _inert_sheet(root: etree._Element, rels: etree._Element | None) -> None:
     """Values instead of formulas, no links, no recalculation; no tab selected (the list's is)."""
     for formula in list(root.iter(q("f"))):
@@ -402,9 +450,15 @@ def _inert_sheet(root: etree._Element, rels: etree._Element | None) -> None:
     for view in root.iter(q("sheetView")):
         view.attrib.pop("tabSelected", None)
     if rels is not None:
-        for rel in list(rels):
-            if rel.get("Type") == REL + "hyperlink":
-                rels.remove(rel)
+        _drop_links(rels)
+
+
+def _drop_links(rels: etree._Element) -> bool:
+    """Hyperlinks' relationships removed; True if there were any."""
+    links = [r for r in rels if r.get("Type") == REL + "hyperlink"]
+    for rel in links:
+        rels.remove(rel)
+    return bool(links)
 
 
 def _free_rid(rels: etree._Element) -> str:
@@ -419,12 +473,9 @@ def _override(types: etree._Element, part: str, content_type: str) -> None:
     etree.SubElement(types, q("Override", CT), PartName="/" + part, ContentType=content_type)
 
 
-def _mark_sheet(pkg: _Package, root: etree._Element, rels: etree._Element, types: etree._Element, styles: _Styles,
-                marks: list[Mark], author: str, vml_no: int, fills: dict[Severity, str]) -> None:
-    """Fill and comment the marked cells (creating those the sheet lacks, in order)."""
-    if root.find(q("legacyDrawing")) is not None or any(
-            r.get("Type") in (REL + "comments", REL + "vmlDrawing") for r in rels):
-        raise Unexpected("the sheet has comments or a VML drawing already")
+def _mark_sheet(pkg: _Package, part: str, root: etree._Element, rels: etree._Element, types: etree._Element,
+                styles: _Styles, marks: list[Mark], author: str, vml_block: int, fills: dict[Severity, str]) -> int:
+    """Fill and comment the marked cells (creating those the sheet lacks, in order); the shape-id blocks taken."""
     data = root.find(q("sheetData"))
     if data is None:
         raise Unexpected("no sheetData")
@@ -438,23 +489,48 @@ def _mark_sheet(pkg: _Package, root: etree._Element, rels: etree._Element, types
         cell = _cell(data, rows, m.row, m.col)
         cell.set("s", str(styles.marked_style(int(cell.get("s", "0")), m.severity, fills[m.severity])))
     _grow_dimension(root, marks)
-    comments_part = pkg.free_name("xl/comments{}.xml")
-    vml_part = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
-    pkg.added[comments_part] = _comments(marks, author)
-    pkg.added[vml_part] = _vml(marks, vml_no)
-    rid_comments = _free_rid(rels)
-    etree.SubElement(rels, q("Relationship", PKG), Id=rid_comments, Type=REL + "comments", Target="/" + comments_part)
-    rid_vml = _free_rid(rels)
-    etree.SubElement(rels, q("Relationship", PKG), Id=rid_vml, Type=REL + "vmlDrawing", Target="/" + vml_part)
-    _override(types, comments_part, COMMENTS_CT)
-    legacy = etree.Element(q("legacyDrawing"))
-    legacy.set(q("id", R), rid_vml)
-    for i, child in enumerate(root):
-        if isinstance(child.tag, str) and (etree.QName(child).localname in AFTER_LEGACY or child.tag == q("AlternateContent", MC)):
-            root.insert(i, legacy)
-            break
-    else:
-        root.append(legacy)
+    if any(r.get("Type") == THREADED for r in rels):
+        raise Unexpected("threaded comments")
+    legacy = root.find(q("legacyDrawing"))
+    old = next((r for r in rels if r.get("Type") == REL + "comments"), None)
+    if old is None and legacy is None:
+        comments_part = pkg.free_name("xl/comments{}.xml")
+        vml_part = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
+        comments, cells = _comments(None, marks, author)
+        pkg.added[comments_part] = comments
+        pkg.added[vml_part], blocks = _vml(cells, vml_block)
+        rid_comments = _free_rid(rels)
+        etree.SubElement(rels, q("Relationship", PKG), Id=rid_comments, Type=REL + "comments",
+                         Target="/" + comments_part)
+        rid_vml = _free_rid(rels)
+        etree.SubElement(rels, q("Relationship", PKG), Id=rid_vml, Type=REL + "vmlDrawing", Target="/" + vml_part)
+        _override(types, comments_part, COMMENTS_CT)
+        legacy = etree.Element(q("legacyDrawing"))
+        legacy.set(q("id", R), rid_vml)
+        for i, child in enumerate(root):
+            if isinstance(child.tag, str) and (etree.QName(child).localname in AFTER_LEGACY
+                                               or child.tag == q("AlternateContent", MC)):
+                root.insert(i, legacy)
+                break
+        else:
+            root.append(legacy)
+        return blocks
+    # last round's copy sent back: its notes stay where nothing is wrong now, the marked cells get the new ones
+    if old is None or legacy is None:
+        raise Unexpected("a VML drawing without comments, or comments without one")
+    vml_rel = next((r for r in rels if r.get("Id") == legacy.get(q("id", R))), None)
+    if vml_rel is None or vml_rel.get("Type") != REL + "vmlDrawing" or "External" in (
+            old.get("TargetMode", ""), vml_rel.get("TargetMode", "")):
+        raise Unexpected("legacy drawing")
+    comments_part = _resolve(part, old.get("Target", ""))
+    vml_part = _resolve(part, vml_rel.get("Target", ""))
+    if re.search(rb"ObjectType\s*=\s*[\"'](?!Note[\"'])", pkg.read(vml_part)):
+        raise Unexpected("form controls in the VML drawing")  # regenerating the drawing would lose them
+    comments, cells = _comments(_parse(pkg.read(comments_part)), marks, author)
+    pkg.write(comments_part, comments)
+    drawing, blocks = _vml(cells, vml_block)
+    pkg.write(vml_part, drawing)
+    return blocks
 
 
 def _cell(data: etree._Element, rows: dict[int, etree._Element], row: int, col: int) -> etree._Element:
@@ -509,35 +585,64 @@ def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:
     return el
 
 
-def _comments(marks: list[Mark], author: str) -> bytes:
-    root = etree.Element(q("comments"), nsmap={None: M})
-    _text(etree.SubElement(root, q("authors")), q("author"), author)
-    listing = etree.SubElement(root, q("commentList"))
+def _comments(old: etree._Element | None, marks: list[Mark], author: str) -> tuple[bytes, list[tuple[int, int]]]:
+    """The comments part with a note on each marked cell (replacing one there), and every noted cell in order."""
+    root = old if old is not None else etree.Element(q("comments"), nsmap={None: M})
+    if root.tag != q("comments"):
+        raise Unexpected("comments")
+    authors = root.find(q("authors"))
+    if authors is None:
+        authors = etree.Element(q("authors"))
+        root.insert(0, authors)
+    listing = root.find(q("commentList"))
+    if listing is None:
+        listing = etree.SubElement(root, q("commentList"))
+    names = [a.text or "" for a in authors.iterchildren(q("author"))]
+    if author not in names:
+        _text(authors, q("author"), author)
+        names.append(author)
+    marked = {(m.row, m.col) for m in marks}
+    notes: dict[tuple[int, int], etree._Element] = {}
+    for note in list(listing):
+        listing.remove(note)
+        if isinstance(note.tag, str) and note.tag == q("comment"):
+            cell = _cell_ref(note.get("ref", ""))
+            if cell not in marked:
+                notes[cell] = note
     for m in marks:
-        comment = etree.SubElement(listing, q("comment"), ref=f"{column_letter(m.col - 1)}{m.row}", authorId="0",
-                                   shapeId="0")
-        _text(etree.SubElement(comment, q("text")), q("t"), m.text)
-    return _dump(root)
+        note = etree.Element(q("comment"), ref=f"{column_letter(m.col - 1)}{m.row}", authorId=str(names.index(author)),
+                             shapeId="0")
+        _text(etree.SubElement(note, q("text")), q("t"), m.text)
+        notes[(m.row, m.col)] = note
+    for cell in sorted(notes):
+        listing.append(notes[cell])
+    return _dump(root), sorted(notes)
 
 
-def _vml(marks: list[Mark], number: int) -> bytes:
-    """The legacy drawing Excel and LibreOffice need to show comments: one hidden note box per cell."""
+def _vml(cells: list[tuple[int, int]], first_block: int) -> tuple[bytes, int]:
+    """The legacy drawing Excel and LibreOffice need to show comments: one hidden note box per cell.
+
+    Shape ids come in blocks of 1024 a drawing claims in its idmap; returns the drawing and the blocks it took.
+    """
     shapes = []
-    for i, m in enumerate(marks, start=1):
+    blocks = max(1, math.ceil(len(cells) / 1023))
+    for k, (row, col) in enumerate(cells):
+        shape_id = (first_block + k // 1023) * 1024 + 1 + k % 1023
         shapes.append(
-            f'<v:shape id="_x0000_s{number * 1024 + i}" type="#_x0000_t202" style="position:absolute;'
+            f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;'
             'margin-left:59.25pt;margin-top:1.5pt;width:320px;height:160px;z-index:1;visibility:hidden" '
             'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow color="black" obscured="t"/>'
             '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/>'
             '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-            f"<x:AutoFill>False</x:AutoFill><x:Row>{m.row - 1}</x:Row><x:Column>{m.col - 1}</x:Column>"
+            f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column>"
             "</x:ClientData></v:shape>")
+    idmap = ",".join(str(first_block + b) for b in range(blocks))
     return ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
             'xmlns:x="urn:schemas-microsoft-com:office:excel">'
-            f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{number}"/></o:shapelayout>'
+            f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{idmap}"/></o:shapelayout>'
             '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
             '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
-            + "".join(shapes) + "</xml>").encode("utf-8")
+            + "".join(shapes) + "</xml>").encode("utf-8"), blocks
 
 
 @dataclass(frozen=True)
@@ -634,7 +739,8 @@ def _patch_book(book: etree._Element, sheets_el: etree._Element, title: str, rid
     names = book.find(q("definedNames"))
     if names is None:
         names = etree.Element(q("definedNames"))
-        sheets_el.addnext(names)
+        groups = book.find(q("functionGroups"))
+        (sheets_el if groups is None else groups).addnext(names)
     for name in list(names):
         value = name.text or ""
         local = name.get("localSheetId")
