@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.check.select import FileOutcome
@@ -28,15 +29,20 @@ class CheckResult:
 
     def counted(self) -> list[tuple[str, Submission]]:
         """(path, submission) of the files that go into the merge: the few counted, read back from the store."""
+        return list(self.each_counted())
+
+    def each_counted(self, batch: int = 200) -> Iterator[tuple[str, Submission]]:
+        """The same, in order, read from the store a batch at a time so the merge never holds them all."""
         keep = {o.path for o in self.outcomes if o.outcome.merged}
-        missing = [f.path for f in self.files if f.path in keep and f.submission is None and f.readable]
-        loaded = self.stored.load(missing) if missing and self.stored is not None else {}
-        out = []
-        for f in self.files:
-            sub = f.submission if f.submission is not None else loaded.get(f.path)
-            if f.path in keep and sub is not None:
-                out.append((f.path, sub))
-        return out
+        counted = [f for f in self.files if f.path in keep and (f.submission is not None or f.readable)]
+        for start in range(0, len(counted), batch):
+            part = counted[start:start + batch]
+            missing = [f.path for f in part if f.submission is None]
+            loaded = self.stored.load(missing) if missing and self.stored is not None else {}
+            for f in part:
+                sub = f.submission if f.submission is not None else loaded.get(f.path)
+                if sub is not None:
+                    yield f.path, sub
 
     def findings(self) -> list[Finding]:
         """Every finding of every file, then the officer's overrides."""

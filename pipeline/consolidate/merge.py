@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,22 +38,26 @@ def _cells(pairs: tuple[tuple[str, str], ...]) -> str:
     return "; ".join(f"{key}={cell}" for key, cell in pairs if cell)
 
 
-def merge(submissions: list[tuple[str, Submission]], plan: Plan) -> Merged:
-    """Collect rows as plain records, then build each DataFrame once."""
+def merge(submissions: Iterable[tuple[str, Submission]], plan: Plan) -> Merged:
+    """Collect each table's columns as plain lists, then build each DataFrame once.
+
+    `submissions` is consumed once, in order: a submission is done with as soon as its rows are
+    recorded, so a year of thousands of returns is never held twice (objects, then records).
+    """
     recs = {a.id: a.recommendations_label for a in plan.activities}
-    rows: list[dict[str, Any]] = []
-    others: list[dict[str, Any]] = []
-    general: list[dict[str, Any]] = []
+    rows: dict[str, list[Any]] = {c: [] for c in ROW_COLUMNS}
+    others: dict[str, list[Any]] = {c: [] for c in OTHER_COLUMNS}
+    general: dict[str, list[Any]] = {c: [] for c in GENERAL_COLUMNS}
     for path, sub in submissions:
         for r in sub.rows:
-            rows.append({
+            _append(rows, {
                 "year": sub.year, "agency": sub.agency, "role": str(r.role), "activity_id": r.activity_id,
                 "recommendations": recs.get(r.activity_id, ""), "status": r.status and str(r.status), "result": r.result,
                 **vars(r.figures), "difficulties": r.difficulties, "proposals": r.proposals,
                 "evidence": r.evidence, "source_file": path, "sheet": r.sheet, "row": r.row, "cells": _cells(r.cells),
             })
         for o in sub.others:
-            others.append({
+            _append(others, {
                 "year": sub.year, "agency": sub.agency, "content": o.content, "recommendations": o.recommendations,
                 "status": o.status and str(o.status), "result": o.result, **vars(o.figures), "note": o.note, "source_file": path,
                 "sheet": o.sheet, "row": o.row, "cells": _cells(o.cells),
@@ -60,15 +65,20 @@ def merge(submissions: list[tuple[str, Submission]], plan: Plan) -> Merged:
         cells = dict(sub.general_cells)
         for key, text in sub.general:
             if text:
-                general.append({"year": sub.year, "agency": sub.agency, "field": key, "text": text,
-                                "source_file": path, "sheet": "Đánh giá chung", "cell": cells.get(key, "")})
-    return Merged(_frame(rows, ROW_COLUMNS), _frame(others, OTHER_COLUMNS), _frame(general, GENERAL_COLUMNS))
+                _append(general, {"year": sub.year, "agency": sub.agency, "field": key, "text": text,
+                                  "source_file": path, "sheet": "Đánh giá chung", "cell": cells.get(key, "")})
+    return Merged(_frame(rows), _frame(others), _frame(general))
 
 
-def _frame(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+def _append(columns: dict[str, list[Any]], record: dict[str, Any]) -> None:
+    for key, values in columns.items():
+        values.append(record[key])
+
+
+def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    frame = pd.DataFrame(columns)
     for key in FIGURES:
         if key in frame:
             frame[key] = pd.to_numeric(frame[key], errors="coerce").astype("float64")

@@ -198,7 +198,7 @@ def summarise(ws: Workspace, check: CheckResult) -> YearSummary:
     import pandas as pd
 
     year = check.year
-    merged = merge(check.counted(), ws.plan)
+    merged = merge(check.each_counted(), ws.plan)
     rows = merged.rows
     part = _participation(ws, year, rows)
     states = {a.agency: str(a.state) for a in check.agencies}
