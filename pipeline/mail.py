@@ -104,6 +104,6 @@ def department_sender(ws: Workspace) -> list[Address]:
 
 
 def department_tag(ws: Workspace) -> str:
-    """Short name of the department for subject lines, e.g. 'Sở LĐTBXH'."""
+    """Short name of the department for subject lines, e.g. 'Sở TN&MT'."""
     code = ws.settings.department_code
     return ws.registry.get(code).short_name if code in ws.registry else ws.settings.department

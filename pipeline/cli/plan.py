@@ -44,8 +44,8 @@ def plan_import(ctx: click.Context, source: Path, plan_id: str | None) -> None:
 
     \b
     Ví dụ:
-      baocao plan import plan/nguon/qd2130-2014.txt
-      baocao plan import "QD 2130.docx"
+      baocao plan import plan/nguon/qd12-2021.txt
+      baocao plan import "QD 12.docx"
     """
     from pipeline import cycle  # the stages import pandas, openpyxl, python-docx: only when a command runs
 

@@ -118,7 +118,7 @@ class Plan:
 
     @property
     def decision(self) -> str:
-        """Number and symbol of the document that issued the plan, e.g. '2130/QĐ-UBND'."""
+        """Number and symbol of the document that issued the plan, e.g. '12/QĐ-UBND'."""
         return self.terms.number
 
     @property
@@ -156,7 +156,7 @@ class Plan:
 def plan_reference(plan: Plan, committee: str) -> str:
     """The plan as a sentence cites it, after "Thực hiện":
 
-    'Quyết định số 2130/QĐ-UBND ngày 17/9/2014 của UBND tỉnh X ban hành Kế hoạch …' when a decision
+    'Quyết định số 12/QĐ-UBND ngày 5/1/2021 của UBND tỉnh X ban hành Kế hoạch …' when a decision
     issued the plan, 'Kế hoạch số 45/KH-UBND ngày 12/3/2026 của UBND thành phố Y về việc …' when
     the plan is its own document.
     """

@@ -28,7 +28,7 @@ def strip_diacritics(value: str) -> str:
 def fold(value: str) -> str:
     """Key for lenient comparison: no case, no diacritics, no spaces or punctuation.
 
-    "Sở GD&ĐT", "sở gdđt" and "SỞ GD-ĐT" all fold to "sogddt"; the conjunction "và"
+    "Sở TN&MT", "sở tnmt" and "SỞ TN-MT" all fold to "sotnmt"; the conjunction "và"
     is dropped so that "Sở Tư pháp và ..." style variants of '&' compare equal.
     """
     text = strip_diacritics(nfc(value)).lower()

@@ -34,8 +34,8 @@ def import_plan(source: Path, registry: Registry, plan_id: str, existing: Plan |
     issued = document(lines)
     if issued is None:
         raise ConfigError("không tìm thấy số và ngày của văn bản ban hành kế hoạch (ví dụ “Số: 45/KH-UBND” và "
-                          "“…, ngày 12 tháng 3 năm 2026”, hoặc “Ban hành kèm theo Quyết định số 2130/QĐ-UBND ngày "
-                          "17/9/2014”)", source)
+                          "“…, ngày 12 tháng 3 năm 2026”, hoặc “Ban hành kèm theo Quyết định số 12/QĐ-UBND ngày "
+                          "5/1/2021”)", source)
     plan_title = title(lines)
     years = plan_years(lines, plan_title)
     activities = _activities(appendix, registry, source, existing, years)
@@ -112,7 +112,7 @@ def _qualified(activities: tuple[Activity, ...], groups: tuple[Group, ...]) -> t
 
 
 def plan_id_for(plan: Plan) -> str:
-    """A plan id from its document: 'qd2130-2014', 'kh45-2026'."""
+    """A plan id from its document: 'qd12-2021', 'kh45-2026'."""
     kind = "kh" if plan.terms.document == "Kế hoạch" else "qd"
     number = re.match(r"\d+", plan.terms.number)
     year = re.search(r"(\d{4})$", plan.terms.date)

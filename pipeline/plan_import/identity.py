@@ -1,6 +1,6 @@
 """The plan's identity from the text above its appendix: title, issuing document, period, task groups.
 
-The issuing document is a decision ("Quyết định số 2130/QĐ-UBND ngày 17/9/2014", the plan
+The issuing document is a decision ("Quyết định số 12/QĐ-UBND ngày 5/1/2021", the plan
 being issued with it) or the plan itself ("Kế hoạch số 45/KH-UBND"), dated "17/9/2014" or
 "ngày 12 tháng 10 năm 2021". Lines that cite other documents ("Căn cứ …", "Thực hiện …") are
 never taken for it. The title is the heading "KẾ HOẠCH" and the lines that follow it, up to the
@@ -30,7 +30,7 @@ class Document:
     """The document that issued the plan."""
 
     kind: str  # "Quyết định" or "Kế hoạch"
-    number: str  # "2130/QĐ-UBND"
+    number: str  # "12/QĐ-UBND"
     date: str  # "17/9/2014", "" when the text gives none
 
 

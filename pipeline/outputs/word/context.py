@@ -99,7 +99,7 @@ class Words:
         self.number_label = ws.plan.terms.number_label
         self.department = ws.settings.department
         self.department_code = ws.settings.department_code
-        # short names with an abbreviation in them ('Sở LĐTBXH', 'Sở GD&ĐT', 'UBND huyện Lắk')
+        # short names with an abbreviation in them ('Sở TN&MT', 'Sở VH-TT', 'UBND huyện A')
         self._full = {a.short_name: a.name for a in ws.registry if a.short_name != a.name
                       and any(sum(c.isupper() for c in w) >= 2 for w in a.short_name.split())}
         self._full["UBND"] = "Ủy ban nhân dân"
@@ -135,7 +135,7 @@ class Words:
         return "địa phương"
 
     def expand(self, text: str) -> str:
-        """Agencies' own abbreviations written out: registry short names such as 'Sở GD&ĐT' by their full names,
+        """Agencies' own abbreviations written out: registry short names such as 'Sở TN&MT' by their full names,
         'UBND' by 'Ủy ban nhân dân' (the report defines no abbreviation; the original stays in the workbook)."""
         return self._abbreviations.sub(lambda m: self._full[m.group(0)], text)
 
@@ -703,7 +703,7 @@ def _addresses(words: Words, text: str) -> bool:
 
 
 def _strip_address(words: Words, text: str) -> str:
-    """'Đề nghị Sở LĐTBXH tổ chức tập huấn…' -> 'Tổ chức tập huấn…'."""
+    """'Đề nghị Sở TN&MT tổ chức tập huấn…' -> 'Tổ chức tập huấn…'."""
     names = "|".join(re.escape(n) for n in sorted(words.names_of_department(), key=len, reverse=True))
     match = re.match(rf"^\s*(?:đề nghị|kiến nghị|đề xuất)\s+(?:{names})\s*[:,]?\s*(.+)$", text, re.I)
     return match.group(1) if match else text
